@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import cron from 'node-cron';
+
+/**
+ * Environment → typed, validated settings. Every variable here is documented in `.env.example`.
+ * A wrong value stops the program with one line naming the variable (exit code 2), never a stack trace.
+ */
+
+const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  STORE_URL: z
+    .string()
+    .regex(/^(sqlite|redis|rediss|postgres|postgresql):\/\/.+/, 'a sqlite://, redis:// or postgres:// URL')
+    .default('sqlite://data/privacy-radar.sqlite'),
+  FEEDS_DIR: z.string().min(1).default('./feeds'),
+  POLL_CRON: z
+    .string()
+    .refine((v) => cron.validate(v), 'a cron expression such as "*/10 * * * *"')
+    .default('*/10 * * * *'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json`: one JSON object per line (for log collectors); `pretty`: for people; `auto`: pretty on a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  USER_AGENT_CONTACT: z
+    .string()
+    .regex(/^(https?:\/\/|mailto:)\S+$/, 'a contact URL (https://…) or mailto: address for the User-Agent')
+    .default('https://github.com/privacy-radar/privacy-radar'),
+  FETCH_HEADERS_TIMEOUT_MS: positiveInt(100, 300_000).default(15_000),
+  FETCH_BODY_TIMEOUT_MS: positiveInt(100, 600_000).default(30_000),
+  FETCH_MAX_BYTES: positiveInt(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  FETCH_CONCURRENCY: positiveInt(1, 256).default(8),
+  FETCH_PER_HOST_CONCURRENCY: positiveInt(1, 32).default(2),
+  /** Upper bound on how long a feed's Cache-Control max-age may delay its next fetch. */
+  FEED_MAX_CACHE_SECONDS: positiveInt(0, 24 * 3600).default(3600),
+  /** Back-off after a failure: BACKOFF_BASE_SECONDS × 2^(failures−1), capped. */
+  BACKOFF_BASE_SECONDS: positiveInt(1, 24 * 3600).default(300),
+  BACKOFF_MAX_SECONDS: positiveInt(1, 7 * 24 * 3600).default(24 * 3600),
+});
+
+export interface Config {
+  storeUrl: string;
+  feedsDir: string;
+  pollCron: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
+  userAgent: string;
+  fetch: {
+    headersTimeoutMs: number;
+    bodyTimeoutMs: number;
+    maxBytes: number;
+    maxConcurrency: number;
+    perHostConcurrency: number;
+  };
+  feedMaxCacheSeconds: number;
+  backoff: { baseSeconds: number; maxSeconds: number };
+}
+
+/** A setting that cannot be used. `message` is the one line shown to the operator. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const VERSION = '0.1.0';
+
+/** Reads `.env` from the working directory if present; variables already set in the environment win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty values count as unset, as they do in most .env tooling.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in EnvSchema.shape && value !== undefined && value.trim() !== ''),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${variable}: expected ${describeExpectation(issue)}, got ${JSON.stringify(env[variable] ?? '')}`);
+  }
+  const e = parsed.data;
+  if (e.BACKOFF_MAX_SECONDS < e.BACKOFF_BASE_SECONDS) {
+    throw new ConfigError(`BACKOFF_MAX_SECONDS: expected at least BACKOFF_BASE_SECONDS (${e.BACKOFF_BASE_SECONDS})`);
+  }
+  return {
+    storeUrl: e.STORE_URL,
+    feedsDir: e.FEEDS_DIR,
+    pollCron: e.POLL_CRON,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT === 'auto' ? (process.stderr.isTTY ? 'pretty' : 'json') : e.LOG_FORMAT,
+    userAgent: `privacy-radar/${VERSION} (+${e.USER_AGENT_CONTACT})`,
+    fetch: {
+      headersTimeoutMs: e.FETCH_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.FETCH_BODY_TIMEOUT_MS,
+      maxBytes: e.FETCH_MAX_BYTES,
+      maxConcurrency: e.FETCH_CONCURRENCY,
+      perHostConcurrency: e.FETCH_PER_HOST_CONCURRENCY,
+    },
+    feedMaxCacheSeconds: e.FEED_MAX_CACHE_SECONDS,
+    backoff: { baseSeconds: e.BACKOFF_BASE_SECONDS, maxSeconds: e.BACKOFF_MAX_SECONDS },
+  };
+}
+
+function describeExpectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'too_small':
+      return `a whole number of at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `a whole number of at most ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'a whole number' : issue.expected;
+    default:
+      return issue.message.replace(/^Invalid input: /i, '');
+  }
+}
