@@ -1,4 +1,4 @@
-import { parseHTML } from 'linkedom';
+import { decodeHTMLStrict } from 'entities/decode';
 
 /*
  * A single linear scan over the HTML instead of a DOM per item: feeds carry thousands of short
@@ -85,59 +85,17 @@ const WINDOWS_1252_C1: Readonly<Record<number, number>> = {
 // Entities
 
 /**
- * Named entities already resolved. HTML knows more than two thousand names; rather than keep a
- * copy of that table, names are resolved through linkedom's HTML parser the first time they are
- * seen and remembered here (at most the size of the standard table, since only real names are kept).
- */
-const namedEntities = new Map<string, string>([
-  ['amp', '&'],
-  ['lt', '<'],
-  ['gt', '>'],
-  ['quot', '"'],
-  ['apos', "'"],
-  ['nbsp', '\u00a0'],
-]);
-
-/** Names found not to be entities; bounded so that junk input cannot grow it without limit. */
-const notEntities = new Set<string>();
-const MAX_NOT_ENTITIES = 10_000;
-
-/** A named reference, possibly behind repeated `amp;` escapes, as {@link ENTITY_REFERENCE} reads it. */
-const ENTITY_NAME = /&(?:amp;)*([A-Za-z][A-Za-z0-9]{0,31});/g;
-
-/**
  * An entity reference — named (always with ';') or numeric (';' optional, as browsers accept) —
  * possibly escaped again any number of times (`&amp;quot;`, `&amp;amp;lt;`): content that was
  * entity-escaped once too often is still meant to read as the character.
  */
 const ENTITY_REFERENCE = /&(?:amp;)*(?:#([0-9]{1,8});?|#[xX]([0-9a-fA-F]{1,8});?|([A-Za-z][A-Za-z0-9]{0,31});)/g;
 
-/** A resolved value is one or two code points and never contains ';' (which unresolved text keeps). */
-function isEntityValue(value: string): boolean {
-  return value !== '' && !value.includes(';') && !value.includes('&') && [...value].length <= 2;
-}
-
-/**
- * Resolves the unknown entity names of a fragment with one parse, so the cost stays linear.
- * Past the first MAX_NOT_ENTITIES new names (only junk has that many) the rest stay as text.
- */
-function resolveUnknownEntityNames(html: string): void {
-  const unknown = new Set<string>();
-  for (const match of html.matchAll(ENTITY_NAME)) {
-    const name = match[1];
-    if (name !== undefined && !namedEntities.has(name) && !notEntities.has(name)) unknown.add(name);
-    if (unknown.size >= MAX_NOT_ENTITIES) break;
-  }
-  if (unknown.size === 0) return;
-  const names = [...unknown];
-  const { document } = parseHTML(`<html><body>${names.map((n) => `<p>&${n};</p>`).join('')}</body></html>`);
-  const paragraphs = document.body.children;
-  if (notEntities.size + names.length > MAX_NOT_ENTITIES) notEntities.clear();
-  names.forEach((name, index) => {
-    const value = paragraphs[index]?.textContent ?? '';
-    if (isEntityValue(value)) namedEntities.set(name, value);
-    else notEntities.add(name);
-  });
+/** The character(s) of a named entity, from the full HTML table of the `entities` package; undefined for unknown names. */
+function namedEntity(name: string): string | undefined {
+  const reference = `&${name};`;
+  const value = decodeHTMLStrict(reference);
+  return value === reference ? undefined : value;
 }
 
 function decodeCodePoint(code: number): string {
@@ -149,12 +107,12 @@ function decodeCodePoint(code: number): string {
 function decodeReference(_reference: string, decimal?: string, hex?: string, name?: string): string {
   if (decimal !== undefined) return decodeCodePoint(Number.parseInt(decimal, 10));
   if (hex !== undefined) return decodeCodePoint(Number.parseInt(hex, 16));
-  const value = name === undefined ? undefined : namedEntities.get(name);
+  const value = name === undefined ? undefined : namedEntity(name);
   // An unknown name is literal text: undo only the escaping of its '&'.
   return value ?? `&${name ?? ''};`;
 }
 
-/** Decodes the entity references of a text run (names must have been resolved beforehand). */
+/** Decodes the entity references of a text run. */
 function decodeEntities(text: string): string {
   return text.includes('&') ? text.replace(ENTITY_REFERENCE, decodeReference) : text;
 }
@@ -409,7 +367,6 @@ export interface TextWithTopics {
  * some outlets (golem.de) use instead of feed categories.
  */
 export function htmlToTextWithTopics(html: string): TextWithTopics {
-  if (html.includes('&')) resolveUnknownEntityNames(html);
   const out = scan(html);
   const list = findTrailingLinkList(out.text, out.links);
   const text = (list === undefined ? out.text : out.text.slice(0, list.start)).trim();
