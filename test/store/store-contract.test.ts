@@ -299,6 +299,7 @@ for (const backend of backends) {
       }
     });
 
+    // SQLite is a file in this process: there is no connection that could drop.
     it.skipIf(backend.kind === 'sqlite')('reports a dropped connection to onError and recovers', async () => {
       const proxy = await tcpProxy(url);
       const errors: unknown[] = [];
