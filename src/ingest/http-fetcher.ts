@@ -104,6 +104,8 @@ export interface HttpFetcher {
   fetchText(url: string, options?: FetchTextOptions): Promise<FetchResult>;
   /** Waits for in-flight requests, then closes all pooled connections. */
   close(): Promise<void>;
+  /** Ends in-flight requests at once (they fail as 'network') and closes all connections: for shutdown. */
+  abort(): Promise<void>;
 }
 
 export const DEFAULT_FETCHER_OPTIONS: Omit<FetcherOptions, 'userAgent'> = {
@@ -256,6 +258,10 @@ export function createHttpFetcher(options: FetcherOptions): HttpFetcher {
     },
     close() {
       closing ??= agent.close();
+      return closing;
+    },
+    abort() {
+      closing ??= agent.destroy();
       return closing;
     },
   };

@@ -376,6 +376,18 @@ describe('createHttpFetcher', () => {
     await fetcher.close();
     expect((await fetchError(fetcher.fetchText(server.url('/after-close')))).kind).toBe('network');
   });
+
+  it('abort() ends an in-flight request at once instead of waiting for its time-out', async () => {
+    server.route('/never-answers', slowHeaders(60_000, serve(FEED)));
+    const fetcher = makeFetcher({ headersTimeoutMs: 60_000 });
+    const pending = fetchError(fetcher.fetchText(server.url('/never-answers')));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await fetcher.abort();
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.kind).toBe('network');
+  });
 });
 
 describe('parseMaxAge', () => {
