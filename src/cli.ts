@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, VERSION, loadConfig, loadDotEnv, type Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { feedsCheckCommand } from './cli/feeds-check-command.ts';
+import { pollCommand } from './cli/poll-command.ts';
+import { runCommand } from './cli/run-command.ts';
+
+/**
+ * `privacy-radar <command>`: argument parsing and dispatch only.
+ * Exit codes: 0 success, 1 failure at run time, 2 bad usage or configuration.
+ */
+
+const USAGE = `privacy-radar ${VERSION} — privacy incidents from news feeds, for Discord and Matrix
+
+Usage:
+  privacy-radar run                      poll on POLL_CRON (and once at start); print new items as cards
+  privacy-radar poll --once [--json]     one poll cycle over all enabled feeds; print what was ingested
+  privacy-radar feeds check [--json]     fetch every feed once and print its health; stores nothing
+  privacy-radar help | --version
+
+Configuration comes from the environment and ./.env; see .env.example.
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      case '--version':
+      case 'version':
+        io.stdout.write(`${VERSION}\n`);
+        return 0;
+      case 'run': {
+        parseArgs({ args: rest, options: {}, strict: true });
+        const { config, log } = setUp(io);
+        return await runCommand(config, log, io);
+      }
+      case 'poll': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { once: { type: 'boolean' }, json: { type: 'boolean' } },
+          strict: true,
+        });
+        if (!values.once) throw new UsageError('poll needs --once (use "run" to poll on a schedule)');
+        const { config, log } = setUp(io);
+        return await pollCommand(config, log, io, { json: values.json === true });
+      }
+      case 'feeds': {
+        const [sub, ...subRest] = rest;
+        if (sub !== 'check') throw new UsageError(`unknown feeds command ${JSON.stringify(sub ?? '')}; try "feeds check"`);
+        const { values } = parseArgs({ args: subRest, options: { json: { type: 'boolean' } }, strict: true });
+        const { config, log } = setUp(io);
+        return await feedsCheckCommand(config, log, io, { json: values.json === true });
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    return reportFatal(error, io);
+  }
+}
+
+function setUp(io: CliIo): { config: Config; log: Logger } {
+  loadDotEnv();
+  const config = loadConfig(io.env);
+  return { config, log: createLogger(config.logLevel, config.logFormat) };
+}
+
+/** Operators get one clear line, never a stack trace, for what they can fix. */
+function reportFatal(error: unknown, io: CliIo): number {
+  if (error instanceof ConfigError) {
+    io.stderr.write(`privacy-radar: configuration error: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof UsageError || (error as NodeJS.ErrnoException)?.code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`privacy-radar: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  io.stderr.write(`privacy-radar: ${(error as Error)?.message ?? String(error)}\n`);
+  return 1;
+}
+
+// Run when executed directly (node src/cli.ts …) or through bin/privacy-radar.js.
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  process.exitCode = code;
+}

@@ -1,0 +1,93 @@
+import cron from 'node-cron';
+import type { CliIo } from '../cli.ts';
+import type { Config } from '../config.ts';
+import { cardFromArticle } from '../delivery/article-card.ts';
+import type { Logger } from '../log.ts';
+import { createApp, type App } from '../main.ts';
+import type { FeedConfig } from '../model/feed.ts';
+import type { Article } from '../model/item.ts';
+import { renderCardText } from '../platforms/console/render-card.ts';
+import { formatHealthLine } from './health-line.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * `run`: one poll at start-up, then one per POLL_CRON tick (a tick that finds the previous cycle still running
+ * is skipped). With no chat platform configured, new items are printed as cards to stdout.
+ * SIGINT/SIGTERM: no new cycle starts, the running one gets a grace period to finish its writes, then the
+ * fetcher and the store are closed. A second signal exits at once.
+ */
+export async function runCommand(config: Config, log: Logger, io: CliIo): Promise<number> {
+  const app = await createApp(config, log);
+  log.info(
+    { feeds: app.feeds.length, store: app.store.kind, schedule: config.pollCron },
+    `privacy-radar started: ${app.feeds.length} feeds, store ${app.store.kind}, polling "${config.pollCron}"`,
+  );
+  const printCard = async (article: Article, feed: FeedConfig): Promise<void> => {
+    io.stdout.write(`${renderCardText(cardFromArticle(article, feed))}\n`);
+  };
+
+  let current: Promise<void> | undefined;
+  let stopping = false;
+  const cycle = (): Promise<void> => {
+    if (stopping) return Promise.resolve();
+    if (current) {
+      log.warn('previous poll cycle still running; this tick is skipped');
+      return current;
+    }
+    current = pollAndReport(app, printCard).finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+
+  const task = cron.schedule(config.pollCron, () => void cycle(), { name: 'poll' });
+  void cycle();
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await stopped;
+  await task.stop();
+  if (current) {
+    const graceOver = new Promise<'timeout'>((r) => setTimeout(r, SHUTDOWN_GRACE_MS, 'timeout').unref());
+    if ((await Promise.race([current.then(() => 'done' as const), graceOver])) === 'timeout') {
+      log.warn('poll cycle still running after the grace period; aborting its requests');
+      // Aborted requests fail their feeds; the cycle records that and settles before the store closes.
+      await app.fetcher.abort();
+      await current;
+    }
+  }
+  await app.close();
+  log.info('stopped');
+  return 0;
+}
+
+async function pollAndReport(app: App, onArticle: (a: Article, f: FeedConfig) => Promise<void>): Promise<void> {
+  try {
+    const report = await app.poll({ onArticle });
+    const failed = report.feeds.filter((f) => f.outcome === 'failed');
+    for (const feed of failed) app.log.warn(formatHealthLine(feed.feedId, feed.health));
+    app.log.info(
+      {
+        durationMs: report.durationMs,
+        ingested: report.articles.length,
+        polled: report.feeds.filter((f) => f.outcome !== 'not-due').length,
+        failed: failed.length,
+      },
+      'poll cycle done',
+    );
+  } catch (error) {
+    app.log.error({ err: error }, 'poll cycle failed');
+  }
+}

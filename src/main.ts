@@ -1,0 +1,60 @@
+import type { Config } from './config.ts';
+import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
+import { createHttpFetcher, type HttpFetcher } from './ingest/http-fetcher.ts';
+import { pollFeeds, type PollCycleReport, type PollOptions } from './ingest/poll-feeds.ts';
+import type { Logger } from './log.ts';
+import type { FeedConfig } from './model/feed.ts';
+import type { Article } from './model/item.ts';
+import { openStore, type Store } from './store/open-store.ts';
+
+/**
+ * The composition root: builds the parts from the configuration and wires them. No logic of its own.
+ */
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly store: Store;
+  readonly fetcher: HttpFetcher;
+  readonly catalogue: FeedCatalogue;
+  /** The enabled feeds of the catalogue. */
+  readonly feeds: FeedConfig[];
+  poll(options?: PollOptions & { onArticle?: (article: Article, feed: FeedConfig) => Promise<void> }): Promise<PollCycleReport>;
+  /** Closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, log: Logger): Promise<App> {
+  const catalogue = await loadFeedCatalogue(config.feedsDir);
+  for (const problem of catalogue.problems) {
+    log.warn({ file: problem.file, problem: problem.message }, 'feed catalogue file skipped');
+  }
+  const store = await openStore(config.storeUrl, { onError: (error) => log.error({ err: error }, 'store error') });
+  const fetcher = createHttpFetcher({ userAgent: config.userAgent, maxRedirects: 5, ...config.fetch });
+  const feeds = catalogue.feeds.filter((f) => f.enabled);
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    log,
+    store,
+    fetcher,
+    catalogue,
+    feeds,
+    poll: ({ onArticle, ...options } = {}) =>
+      pollFeeds(
+        feeds,
+        {
+          store,
+          fetcher,
+          log,
+          settings: { maxCacheSeconds: config.feedMaxCacheSeconds, backoff: config.backoff },
+          ...(onArticle ? { onArticle } : {}),
+        },
+        options,
+      ),
+    close: () =>
+      (closing ??= (async () => {
+        await fetcher.close();
+        await store.close();
+      })()),
+  };
+}

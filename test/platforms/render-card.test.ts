@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { renderCardText } from '../../src/platforms/console/render-card.ts';
+
+describe('renderCardText', () => {
+  const card = {
+    key: 'u:1',
+    title: 'Ring gibt Videos an Polizei weiter',
+    summary: 'Die Amazon-Tochter hat Aufnahmen ohne Gerichtsbeschluss herausgegeben.',
+    url: 'https://example.org/ring',
+    outlet: 'Beispiel-News',
+    published: '2026-11-20T09:30:00.000Z',
+    language: 'de' as const,
+  };
+
+  it('shows title, outlet, date, summary and link', () => {
+    const text = renderCardText(card);
+    expect(text).toContain('■ Ring gibt Videos an Polizei weiter');
+    expect(text).toContain('Beispiel-News · 2026-11-20 · de');
+    expect(text).toContain('ohne Gerichtsbeschluss');
+    expect(text).toContain('https://example.org/ring');
+  });
+
+  it('removes terminal escape sequences and bidi overrides that a feed could smuggle in', () => {
+    const text = renderCardText({ ...card, title: 'Evil\u001b[2J\u001b]0;pwned\u0007 title\u202e', summary: 'x\u0000y' });
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u202e]/);
+    expect(text).toContain('Evil');
+  });
+});
