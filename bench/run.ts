@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: the performance figures reported in the README. Each benchmark runs in a process of its own
+ * so that its peak memory is its own. Loopback only.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const here = import.meta.dirname;
+const FEEDS = 1000;
+const HOSTS = 10;
+
+function runScript(script: string, args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${script} exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>);
+    });
+  });
+}
+
+async function startServer(): Promise<{ bases: string[]; stop: () => void }> {
+  const child = spawn(process.execPath, [path.join(here, 'not-modified-server.ts'), String(HOSTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+  return { bases: JSON.parse(line) as string[], stop: () => child.stdin.end() };
+}
+
+console.log(`privacy-radar benchmarks — Node ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'}\n`);
+
+const ingest = await runScript('ingest-throughput.ts', []);
+console.log('Ingest: parse + normalise + dedup of a generated 10,000-item corpus (medians of 9 interleaved rounds)');
+console.log(`  rss-parser bare parse:   ${ingest.bareParseItemsPerSecond} items/s`);
+console.log(`  privacy-radar pipeline:  ${ingest.pipelineItemsPerSecond} items/s`);
+console.log(`  cost relative to bare parse: ${ingest.ratio}× (goal ≤ 2×)\n`);
+
+const dir = await mkdtemp(path.join(tmpdir(), 'bench-poll-'));
+const server = await startServer();
+try {
+  const storeFile = path.join(dir, 'poll.sqlite');
+  await runScript('poll-cycle.ts', ['prime', storeFile, String(FEEDS), JSON.stringify(server.bases)]);
+  const cycle = await runScript('poll-cycle.ts', ['measure', storeFile, String(FEEDS), JSON.stringify(server.bases)]);
+  console.log(`Poll cycle: ${FEEDS} feeds on ${HOSTS} loopback hosts, all answering 304 (fresh process, primed SQLite store)`);
+  console.log(`  outcomes: ${JSON.stringify(cycle.outcomes)}`);
+  console.log(`  wall time: ${cycle.wallMs} ms (goal < 5000 ms)`);
+  console.log(`  peak memory (max RSS of the process): ${cycle.peakRssMB} MB (goal < 150 MB)\n`);
+  console.log(JSON.stringify({ ingest, cycle }));
+} finally {
+  server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
