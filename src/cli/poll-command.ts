@@ -6,7 +6,6 @@ import { createApp } from '../main.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { Article } from '../model/item.ts';
 import { renderCardText } from '../platforms/console/render-card.ts';
-import { formatHealthLine } from './health-line.ts';
 
 /** `poll --once [--json]`: one cycle over every enabled feed, due or not; prints what was newly ingested. */
 export async function pollCommand(config: Config, log: Logger, io: CliIo, options: { json: boolean }): Promise<number> {
@@ -15,10 +14,8 @@ export async function pollCommand(config: Config, log: Logger, io: CliIo, option
     const print = async (article: Article, feed: FeedConfig): Promise<void> => {
       io.stdout.write(options.json ? `${JSON.stringify(articleJson(article))}\n` : `${renderCardText(cardFromArticle(article, feed))}\n`);
     };
-    const report = await app.poll({ force: true, onArticle: print });
-    for (const feed of report.feeds) {
-      if (feed.outcome === 'failed') io.stderr.write(`${formatHealthLine(feed.feedId, feed.health)}\n`);
-    }
+    // Feeds that fail are logged (stderr) by the poll itself, one line each.
+    await app.poll({ force: true, onArticle: print });
     return 0;
   } finally {
     await app.close();

@@ -7,7 +7,6 @@ import { createApp, type App } from '../main.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { Article } from '../model/item.ts';
 import { renderCardText } from '../platforms/console/render-card.ts';
-import { formatHealthLine } from './health-line.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -76,14 +75,12 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
 async function pollAndReport(app: App, onArticle: (a: Article, f: FeedConfig) => Promise<void>): Promise<void> {
   try {
     const report = await app.poll({ onArticle });
-    const failed = report.feeds.filter((f) => f.outcome === 'failed');
-    for (const feed of failed) app.log.warn(formatHealthLine(feed.feedId, feed.health));
     app.log.info(
       {
         durationMs: report.durationMs,
         ingested: report.articles.length,
         polled: report.feeds.filter((f) => f.outcome !== 'not-due').length,
-        failed: failed.length,
+        failed: report.feeds.filter((f) => f.outcome === 'failed').length,
       },
       'poll cycle done',
     );

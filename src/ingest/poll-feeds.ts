@@ -7,7 +7,7 @@ import type { Store } from '../store/open-store.ts';
 import { cleanArticleText } from './clean-article-text.ts';
 import { createKeyedLimiter, createLimiter, type KeyedLimiter } from './concurrency-limiter.ts';
 import { fetchFullText } from './fetch-full-text.ts';
-import { NEW_HEALTH, isDue, recordFailure, recordSuccess, type BackoffSettings } from './feed-health.ts';
+import { NEW_HEALTH, describeHealth, isDue, recordFailure, recordSuccess, type BackoffSettings } from './feed-health.ts';
 import { FetchError, type ConditionalHeaders, type FetchResult, type HttpFetcher } from './http-fetcher.ts';
 import { contentHash, normaliseItems } from './normalise-items.ts';
 import { FeedParseError, parseFeed } from './parse-feed.ts';
@@ -171,9 +171,10 @@ async function pollOneFeed(feed: FeedConfig, deps: Deps, fetchOnce: FetchOnce, o
     };
   } catch (error) {
     const failure = describeFailure(error);
-    if (failure.kind === 'internal') log.error({ feed: feed.id, err: error }, 'feed poll failed unexpectedly');
-    else log.warn({ feed: feed.id, kind: failure.kind, error: failure.message }, 'feed poll failed');
     const health = recordFailure(state.health, { now, durationMs: elapsed(), ...failure }, deps.settings.backoff);
+    const fields = { feed: feed.id, kind: failure.kind, failures: health.consecutiveFailures, nextAttempt: health.nextAttempt };
+    if (failure.kind === 'internal') log.error({ ...fields, err: error }, describeHealth(feed.id, health));
+    else log.warn(fields, describeHealth(feed.id, health));
     await saveHealthQuietly(feed, { ...state, health }, deps);
     return {
       report: { feedId: feed.id, outcome: 'failed', ingested: 0, updated: 0, health, error: failure.message },

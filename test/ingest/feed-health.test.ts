@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEW_HEALTH, backoffSeconds, isDue, recordFailure, recordSuccess } from '../../src/ingest/feed-health.ts';
+import { NEW_HEALTH, backoffSeconds, describeHealth, isDue, recordFailure, recordSuccess } from '../../src/ingest/feed-health.ts';
 
 const settings = { baseSeconds: 300, maxSeconds: 24 * 3600 };
 const now = new Date('2026-11-23T08:00:00Z');
@@ -42,5 +42,17 @@ describe('feed health', () => {
     expect(isDue(NEW_HEALTH, now)).toBe(true);
     expect(isDue({ consecutiveFailures: 1, nextAttempt: '2026-11-23T08:00:20Z' }, now)).toBe(true);
     expect(isDue({ consecutiveFailures: 1, nextAttempt: '2026-11-23T08:05:00Z' }, now)).toBe(false);
+  });
+
+  it('describes health in one line a person can read', () => {
+    const failed = recordFailure(NEW_HEALTH, { now, kind: 'dns', message: 'could not resolve host rss.example', durationMs: 2 }, settings);
+    const again = recordFailure(failed, { now, kind: 'dns', message: 'could not resolve host rss.example', durationMs: 2 }, settings);
+    expect(describeHealth('golem', failed)).toBe(
+      'FAIL  golem: could not resolve host rss.example (1 failure; next attempt 2026-11-23T08:05:00.000Z)',
+    );
+    expect(describeHealth('golem', again)).toContain('(2 failures in a row;');
+    expect(describeHealth('heise', recordSuccess(again, { now, status: 200, itemCount: 150, durationMs: 83 }))).toBe(
+      'ok    heise: 150 items, HTTP 200, 83 ms',
+    );
   });
 });
