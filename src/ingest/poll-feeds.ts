@@ -243,7 +243,7 @@ async function ingestItems(feed: FeedConfig, items: FeedItem[], initialised: boo
         continue;
       }
       const announce = announced === undefined || announced.has(item.id);
-      const article = await ingestNewItem(feed, item, hash, announce, deps);
+      const article = await ingestNewItem({ feed, item, key: articleKey(item), hash, announce }, deps);
       if (article) outcome.articles.push(article);
     } catch (error) {
       outcome.complete = false;
@@ -262,25 +262,21 @@ function newestIds(items: FeedItem[], count: number): Set<string> {
   return new Set(ranked.slice(0, count).map((r) => r.item.id));
 }
 
-async function ingestNewItem(
-  feed: FeedConfig,
-  item: FeedItem,
-  hash: string,
-  announce: boolean,
-  deps: Deps,
-): Promise<Article | undefined> {
-  const key = articleKey(item);
-  return deps.articleLocks.run(key, () => ingestUnderLock(feed, item, key, hash, announce, deps));
+/** A feed item not seen before in its feed, on its way to becoming an article. */
+interface NewItem {
+  feed: FeedConfig;
+  item: FeedItem;
+  key: string;
+  hash: string;
+  announce: boolean;
 }
 
-async function ingestUnderLock(
-  feed: FeedConfig,
-  item: FeedItem,
-  key: string,
-  hash: string,
-  announce: boolean,
-  deps: Deps,
-): Promise<Article | undefined> {
+function ingestNewItem(candidate: NewItem, deps: Deps): Promise<Article | undefined> {
+  return deps.articleLocks.run(candidate.key, () => ingestUnderLock(candidate, deps));
+}
+
+async function ingestUnderLock(candidate: NewItem, deps: Deps): Promise<Article | undefined> {
+  const { feed, item, key, hash } = candidate;
   const { store } = deps;
   const existing = await store.articles.get(key);
   if (existing?.status === 'done') {
@@ -288,7 +284,7 @@ async function ingestUnderLock(
     await store.seenItems.set(feed.id, item.id, { hash, firstSeen: existing.firstSeen, articleKey: key });
     return undefined;
   }
-  const article = existing ?? (await buildArticle(feed, item, key, hash, announce, deps));
+  const article = existing ?? (await buildArticle(candidate, deps));
   if (!existing) await store.articles.put(article);
   await deps.onArticle?.(article, feed);
   const done: Article = { ...article, status: 'done' };
@@ -297,14 +293,7 @@ async function ingestUnderLock(
   return done;
 }
 
-async function buildArticle(
-  feed: FeedConfig,
-  item: FeedItem,
-  key: string,
-  hash: string,
-  announce: boolean,
-  deps: Deps,
-): Promise<Article> {
+async function buildArticle({ feed, item, key, hash, announce }: NewItem, deps: Deps): Promise<Article> {
   const options = { title: item.title, language: item.language };
   let text = cleanArticleText(item.text, options);
   let textSource: Article['textSource'] = 'feed';
