@@ -15,7 +15,7 @@ export function createLogger(level: string, format: 'json' | 'pretty' = 'json'):
     redact: { paths: ['*.token', '*.password', '*.accessToken', '*.apiKey'], censor: '[redacted]' },
   };
   if (format === 'pretty') {
-    return pino(options, pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
+    return pino(options, pretty({ destination: 2, sync: true, colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
   }
   return pino(options, pino.destination({ fd: 2, sync: true }));
 }

@@ -75,14 +75,18 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
 async function pollAndReport(app: App, onArticle: (a: Article, f: FeedConfig) => Promise<void>): Promise<void> {
   try {
     const report = await app.poll({ onArticle });
+    const count = (outcome: string) => report.feeds.filter((f) => f.outcome === outcome).length;
+    const summary = {
+      durationMs: report.durationMs,
+      ingested: report.articles.length,
+      polled: report.feeds.length - count('not-due'),
+      notDue: count('not-due'),
+      failed: count('failed'),
+    };
     app.log.info(
-      {
-        durationMs: report.durationMs,
-        ingested: report.articles.length,
-        polled: report.feeds.filter((f) => f.outcome !== 'not-due').length,
-        failed: report.feeds.filter((f) => f.outcome === 'failed').length,
-      },
-      'poll cycle done',
+      summary,
+      `poll cycle done: ${summary.polled} feeds polled, ${summary.ingested} new, ${summary.failed} failed, ` +
+        `${summary.notDue} waiting (back-off or interval), ${summary.durationMs} ms`,
     );
   } catch (error) {
     app.log.error({ err: error }, 'poll cycle failed');
