@@ -9,6 +9,7 @@ import type { FeedConfig } from '../../src/model/feed.ts';
 import type { Article } from '../../src/model/item.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import {
+  hugeBody,
   htmlPage,
   rssFeed,
   serve,
@@ -232,6 +233,25 @@ describe('pollFeeds', () => {
     expect(article).toMatchObject({ textSource: 'feed', text: 'Kurzer Anriss zu Meldung 8.' });
   });
 
+  describe('feeds that are odd but fine yield the right items', () => {
+    const umlauts = item(1, { title: 'Datenschutzverstöße: Bußgeld für Übermittlung', description: 'Größere Verstöße gegen die DSGVO.' });
+    const cases: Array<[string, () => Parameters<FeedServer['route']>[1], string[]]> = [
+      ['ISO-8859-1', () => serve(rssFeed({ title: 'Latin', items: [umlauts] }, { encoding: 'iso-8859-1' }), { contentType: 'application/rss+xml' }), ['Datenschutzverstöße: Bußgeld für Übermittlung']],
+      ['gzip', () => serve(rssFeed({ title: 'Zipped', items: [item(1), item(2)] }), { encoding: 'gzip' }), ['Meldung 1: Datenschutzbehörde prüft Fall 1', 'Meldung 2: Datenschutzbehörde prüft Fall 2']],
+      ['an empty feed', () => serve(rssFeed({ title: 'Empty', items: [] })), []],
+      ['duplicate guids', () => serve(rssFeed({ title: 'Dupes', items: [item(1), item(2, { guid: 'urn:example:1' })] })), ['Meldung 1: Datenschutzbehörde prüft Fall 1', 'Meldung 2: Datenschutzbehörde prüft Fall 2']],
+    ];
+    it.each(cases)('%s', async (_name, handler, titles) => {
+      const feed = feedConfig(server, 'odd');
+      server.route('/odd.xml', handler());
+      const report = await pollFeeds([feed], deps());
+      expect(report.feeds[0]).toMatchObject({ outcome: 'fetched', ingested: titles.length });
+      expect(report.feeds[0]!.health.consecutiveFailures).toBe(0);
+      expect(report.articles.map((a) => a.title)).toEqual(titles);
+      expect(new Set(report.articles.map((a) => a.id)).size).toBe(titles.length);
+    });
+  });
+
   it('drops advertising items', async () => {
     const feed = feedConfig(server, 'ads');
     server.route('/ads.xml', serve(rssFeed({ title: 'Ads', items: [item(1), item(2, { title: 'Anzeige: Jetzt VPN-Abo sichern' })] })));
@@ -247,6 +267,7 @@ describe('pollFeeds', () => {
       ['truncated XML', () => serve(truncate(rssFeed({ title: 'x', items: [item(1), item(2)] }), 300)), 'malformed'],
       ['an HTML page', () => serve(htmlPage({ title: 'Home', paragraphs: ['Willkommen'] }), { contentType: 'text/html' }), 'not-a-feed'],
       ['a redirect loop', () => redirect('/broken.xml'), 'redirects'],
+      ['a 50 MB body', () => hugeBody({ totalBytes: 50 * 1024 * 1024 }), 'too-large'],
     ];
     it.each(cases)('%s', async (_name, handler, kind, statusCode) => {
       const broken = feedConfig(server, 'broken');
