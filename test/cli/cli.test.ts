@@ -15,9 +15,15 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string>, options: { untilStdout?: RegExp; signal?: NodeJS.Signals } = {}): Promise<Run> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { untilStdout?: RegExp; signal?: NodeJS.Signals; cwd?: string } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
+      // Run in a folder of the test's own, so no developer's .env is read.
+      cwd: options.cwd ?? tmpdir(),
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -133,6 +139,16 @@ describe('privacy-radar CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^privacy-radar: configuration error: POLL_CRON: expected a cron expression[^\n]*$/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reads ./.env, and the environment wins over it', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'dotenv-'));
+    await writeFile(path.join(folder, '.env'), 'POLL_CRON=now and then\nLOG_LEVEL=loud\n');
+    const fromFile = await runCli(['poll', '--once'], { ...env, LOG_LEVEL: 'warn' }, { cwd: folder });
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain('POLL_CRON: expected a cron expression');
+    const overridden = await runCli(['poll', '--once', '--json'], { ...env, LOG_LEVEL: 'warn', POLL_CRON: '*/5 * * * *' }, { cwd: folder });
+    expect(overridden.code).toBe(0);
   });
 
   it('rejects unknown commands and options with usage, exit code 2', async () => {
