@@ -1,0 +1,208 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assessRelevance, type RelevanceInput } from '../../src/analysis/assess-relevance.ts';
+import { cleanArticleText } from '../../src/ingest/clean-article-text.ts';
+import { ADVERTISING_STORIES, OTHER_STORIES, PRIVACY_STORIES, type Story } from './privacy-stories.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const samples = path.resolve(repoRoot, '../shared/samples');
+
+function assess(story: Story, scope: RelevanceInput['scope'], companyCount = 1) {
+  return assessRelevance({ title: story.title, text: story.text, language: story.language, scope, companyCount });
+}
+
+describe('assessRelevance: privacy stories', () => {
+  for (const story of PRIVACY_STORIES) {
+    it(`relevant even for a general feed: ${story.title}`, () => {
+      const relevance = assess(story, 'general');
+      expect(relevance.relevant).toBe(true);
+      expect(relevance.score).toBeGreaterThanOrEqual(0.5);
+      expect(relevance.score).toBeLessThanOrEqual(1);
+      expect(relevance.cues.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('a privacy explainer that names no company is relevant', () => {
+    const explainer = PRIVACY_STORIES.find((s) => s.title.startsWith('Was die DSGVO'));
+    expect(explainer).toBeDefined();
+    expect(assess(explainer!, 'general', 0).relevant).toBe(true);
+  });
+
+  it('the act counts, not the words: a doorbell maker handing videos to the police', () => {
+    const relevance = assessRelevance({
+      title: 'Ring gibt Videos an Polizei weiter',
+      text: '',
+      language: 'de',
+      scope: 'general',
+      companyCount: 1,
+    });
+    expect(relevance.relevant).toBe(true);
+    expect(relevance.cues).toContain('Daten an Behörden weitergegeben');
+  });
+});
+
+describe('assessRelevance: stories that are not about privacy', () => {
+  for (const story of OTHER_STORIES) {
+    it(`not relevant, even for a privacy feed: ${story.title}`, () => {
+      const relevance = assess(story, 'privacy', 2);
+      expect(relevance.relevant).toBe(false);
+      expect(relevance.score).toBeLessThan(0.3);
+    });
+  }
+
+  for (const story of ADVERTISING_STORIES) {
+    it(`advertising and deals never are: ${story.title}`, () => {
+      const relevance = assess(story, 'privacy');
+      expect(relevance).toMatchObject({ relevant: false, score: 0 });
+      expect(relevance.cues[0]).toMatch(/^-advertising: /);
+    });
+  }
+
+  it('"Anzeige" and "Deal" only mark advertising at the start of a title', () => {
+    const complaint = assessRelevance({
+      title: 'Datenschützer erstatten Anzeige gegen Tracking-Firma',
+      text: 'Die Beschwerde richtet sich gegen das Tracking von Nutzern ohne Einwilligung.',
+      language: 'de',
+      scope: 'general',
+      companyCount: 0,
+    });
+    expect(complaint.relevant).toBe(true);
+  });
+
+  it('a company name alone is no evidence, however many companies are named', () => {
+    const relevance = assessRelevance({
+      title: 'Amazon, Google und Meta auf Messe vertreten',
+      text: 'Die drei Konzerne zeigen auf der Messe ihre Neuheiten für das kommende Jahr.',
+      language: 'de',
+      scope: 'privacy',
+      companyCount: 3,
+    });
+    expect(relevance).toEqual({ relevant: false, score: 0, cues: [] });
+  });
+});
+
+describe('assessRelevance: how evidence is weighed', () => {
+  const productSentences = [
+    'Das neue Gerät hat ein helleres Display und einen größeren Speicher.',
+    'Im Alltag hält der Akku gut zwei Tage durch, bei starker Nutzung etwas weniger.',
+    'Die Kamera liefert bei Tageslicht scharfe Bilder, nachts rauschen sie stärker.',
+    'Das Gehäuse besteht aus Aluminium und ist gegen Spritzwasser geschützt.',
+    'Der Hersteller liefert fünf Jahre lang Updates für das Betriebssystem.',
+    'Beim Laden erreicht das Netzteil bis zu 45 Watt.',
+  ];
+
+  it('one passing privacy word in a long text does not make a privacy story', () => {
+    const text = [...Array(6).keys()].flatMap(() => productSentences).join(' ') + ' Auch beim Datenschutz gibt es Einstellungen.';
+    expect(text.length).toBeGreaterThan(2_500);
+    const relevance = assessRelevance({ title: 'Im Test: das neue Mittelklasse-Handy', text, language: 'de', scope: 'privacy', companyCount: 1 });
+    expect(relevance.relevant).toBe(false);
+  });
+
+  it('dense privacy evidence in the body makes a story relevant even with a neutral title', () => {
+    const text = [
+      'Nach Angaben des Anbieters sind Kundendaten abgeflossen.',
+      'Betroffen sind Namen, Adressen und Bankverbindungen.',
+      'Die Datenschutzbehörde wurde über die Datenpanne informiert.',
+      'Kunden sollen ihre Zugangsdaten ändern.',
+    ].join(' ');
+    const relevance = assessRelevance({ title: 'Was beim Versandhändler passiert ist', text, language: 'de', scope: 'general', companyCount: 1 });
+    expect(relevance.relevant).toBe(true);
+  });
+
+  it('the title weighs more than the body', () => {
+    const cue = 'Datenleck beim Stromanbieter';
+    const filler = 'Der Anbieter versorgt rund eine Million Haushalte in der Region mit Strom und Gas.';
+    const inTitle = assessRelevance({ title: cue, text: filler, language: 'de', scope: 'general', companyCount: 1 });
+    const inBody = assessRelevance({ title: 'Neues vom Stromanbieter', text: `${filler} ${cue}.`, language: 'de', scope: 'general', companyCount: 1 });
+    expect(inTitle.score).toBeGreaterThan(inBody.score);
+  });
+
+  it('a recognised company strengthens evidence that is there', () => {
+    const input = { title: 'Datenpanne bei Stadtwerken', text: '', language: 'de' as const, scope: 'general' as const };
+    expect(assessRelevance({ ...input, companyCount: 1 }).score).toBeGreaterThan(assessRelevance({ ...input, companyCount: 0 }).score);
+  });
+
+  it('a security bug without data exposure is not a privacy story; a breach with data stolen is', () => {
+    const bug = assessRelevance({
+      title: 'Router-Hersteller schließt Sicherheitslücke per Update',
+      text: 'Ein Fehler in der Firmware erlaubte es Angreifern, das Gerät neu zu starten. Das Update steht ab sofort bereit.',
+      language: 'de',
+      scope: 'general',
+      companyCount: 1,
+    });
+    const breach = assessRelevance({
+      title: 'Angreifer erbeuten Kundendaten von Router-Hersteller',
+      text: 'Über eine Lücke im Kundenportal haben Unbekannte Namen, E-Mail-Adressen und Passwörter gestohlen.',
+      language: 'de',
+      scope: 'general',
+      companyCount: 1,
+    });
+    expect(bug.relevant).toBe(false);
+    expect(breach.relevant).toBe(true);
+  });
+});
+
+describe('assessRelevance: scope', () => {
+  const borderline: readonly Omit<RelevanceInput, 'scope'>[] = [
+    {
+      title: 'Browser bekommt neue Cookie-Einstellungen',
+      text: 'Ab der nächsten Version zeigt der Browser eine überarbeitete Seite mit Einstellungen.',
+      language: 'de',
+      companyCount: 0,
+    },
+    {
+      title: 'Messenger führt Verschlüsselung für Gruppenanrufe ein',
+      text: 'Die Funktion soll in den kommenden Wochen für alle Nutzer freigeschaltet werden.',
+      language: 'de',
+      companyCount: 0,
+    },
+    {
+      title: 'Browser adds a new cookie settings page',
+      text: 'The page will appear in the next version for everyone.',
+      language: 'en',
+      companyCount: 0,
+    },
+  ];
+  for (const item of borderline) {
+    it(`one weak cue is enough for a privacy feed, not for a general one: ${item.title}`, () => {
+      const privacy = assessRelevance({ ...item, scope: 'privacy' });
+      const general = assessRelevance({ ...item, scope: 'general' });
+      expect(privacy.score).toBe(general.score);
+      expect(privacy.relevant).toBe(true);
+      expect(general.relevant).toBe(false);
+    });
+  }
+});
+
+describe('assessRelevance: hostile input', () => {
+  it('returns a bounded result for huge, odd or empty input', () => {
+    const inputs: [string, string][] = [
+      ['', ''],
+      ['x'.repeat(1_000_000), 'y'.repeat(1_000_000)],
+      ['Datenleck '.repeat(50_000), 'Daten an die Polizei weitergegeben. '.repeat(50_000)],
+      ['\u0000\uD800\uFFFF', '\u0301'.repeat(100_000)],
+      ['Ring', 'weiter '.repeat(100_000)],
+    ];
+    for (const [title, text] of inputs) {
+      const relevance = assessRelevance({ title, text, language: 'de', scope: 'privacy', companyCount: 0 });
+      expect(relevance.score).toBeGreaterThanOrEqual(0);
+      expect(relevance.score).toBeLessThanOrEqual(1);
+      expect(relevance.cues.length).toBeLessThanOrEqual(12);
+    }
+  });
+});
+
+// The real scraped articles live beside the repository in ../shared; skip when it is not checked out there.
+describe.skipIf(!existsSync(samples))('assessRelevance: the real samples in ../shared/samples', () => {
+  for (const file of ['ring-police-videos.de.txt', 'amazon-employees-sell-data.de.txt', 'o2-smart-steps.de.txt']) {
+    it(`${file} is a privacy story, even for a general feed`, () => {
+      const raw = readFileSync(path.join(samples, file), 'utf8');
+      const title = raw.split('\n')[0]?.trim() ?? '';
+      const text = cleanArticleText(raw, { title, language: 'de' });
+      const relevance = assessRelevance({ title, text, language: 'de', scope: 'general', companyCount: 1 });
+      expect(relevance.relevant).toBe(true);
+      expect(relevance.score).toBeGreaterThan(0.8);
+    });
+  }
+});
