@@ -11,6 +11,8 @@ export interface Collection<T> {
   /** Results in the order of `keys`; `undefined` for each miss. */
   getMany(keys: string[]): Promise<(T | undefined)[]>;
   set(key: string, value: T): Promise<void>;
+  /** Sets several entries, batched where the backend can (Redis MULTI, one PostgreSQL statement). */
+  setMany(entries: [key: string, value: T][]): Promise<void>;
   /** True when the key existed. */
   delete(key: string): Promise<boolean>;
   has(key: string): Promise<boolean>;
@@ -124,6 +126,16 @@ export function createCollection<T>(keyv: Keyv, tracker: OperationTracker, keyPr
         const stored = await keyv.set(toStorage(key), value);
         if (!stored) {
           throw new Error(`The store refused to save a value in ${keyPrefix}`);
+        }
+      }),
+
+    setMany: (entries) =>
+      tracker.run(async () => {
+        if (entries.length === 0) return;
+        // Adapters without a batch operation answer per entry; PostgreSQL's answers nothing (undefined).
+        const stored: unknown = await keyv.setMany(entries.map(([key, value]) => ({ key: toStorage(key), value })));
+        if (Array.isArray(stored) && stored.some((ok) => ok === false)) {
+          throw new Error(`The store refused to save values in ${keyPrefix}`);
         }
       }),
 

@@ -4,12 +4,15 @@ import Keyv from 'keyv';
 import type { Deserialize, KeyvStoreAdapter, Serialize } from 'keyv';
 import type { Article } from '../model/item.ts';
 import type { FeedState } from '../model/health.ts';
+import type { Incident } from '../model/analysis.ts';
 import { createArticleRepo } from './article-repo.ts';
 import type { ArticleRepo } from './article-repo.ts';
 import { collectionKeyPrefix, createCollection, isValidStorageName, OperationTracker } from './collection.ts';
 import type { Collection } from './collection.ts';
 import { createFeedStateRepo } from './feed-state-repo.ts';
 import type { FeedStateRepo } from './feed-state-repo.ts';
+import { createIncidentRepo } from './incident-repo.ts';
+import type { IncidentIndexRecord, IncidentRepo } from './incident-repo.ts';
 import { createSeenItemRepo } from './seen-item-repo.ts';
 import type { SeenItem, SeenItemRepo } from './seen-item-repo.ts';
 
@@ -21,6 +24,8 @@ export interface Store {
   readonly feedState: FeedStateRepo;
   readonly seenItems: SeenItemRepo;
   readonly articles: ArticleRepo;
+  /** Privacy incidents, indexed per company. */
+  readonly incidents: IncidentRepo;
   /** Generic typed collection for later stages (incidents, subscriptions, outbox). */
   collection<T>(namespace: string): Collection<T>;
   /** Waits for in-flight writes, then closes connections. Idempotent. */
@@ -183,6 +188,7 @@ function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string): Store {
     feedState: createFeedStateRepo(collection<FeedState>('feed-state')),
     seenItems: createSeenItemRepo(collection<SeenItem>('seen-items')),
     articles: createArticleRepo(collection<Article>('articles')),
+    incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index')),
     collection,
     close: () => {
       closing ??= tracker.drain().then(() => keyv.disconnect());

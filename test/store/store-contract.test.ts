@@ -210,6 +210,15 @@ for (const backend of backends) {
       expect(await things.delete('k')).toBe(false);
     });
 
+    it('sets many entries at once, overwriting existing ones', async () => {
+      const batch = store.collection<{ n: number }>('batch');
+      await batch.set('k1', { n: 0 });
+      await batch.setMany([]);
+      await batch.setMany(Array.from({ length: 300 }, (_, i): [string, { n: number }] => [`k${i}`, { n: i }]));
+      const values = await batch.getMany(['k0', 'k1', 'k299', 'k300']);
+      expect(values).toEqual([{ n: 0 }, { n: 1 }, { n: 299 }, undefined]);
+    });
+
     it('keeps scalar and falsy values apart from misses', async () => {
       const values = store.collection<unknown>('scalars');
       const cases: [string, unknown][] = [['zero', 0], ['false', false], ['empty', ''], ['list', [1, 'zwei', null]]];
