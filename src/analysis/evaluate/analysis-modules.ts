@@ -1,0 +1,21 @@
+import { createAnalyser, type Analyser } from '../analyse-article.ts';
+import { loadGazetteer, type Gazetteer } from '../company-gazetteer.ts';
+import { createInMemoryIncidentIndex, findSameIncident, type InMemoryIncidentIndex } from '../group-incidents.ts';
+
+/**
+ * The analysis the evaluation drives: the real modules by default. Tests pass stand-ins (an oracle that answers
+ * from the labels, a silent analyser) to check the runner's wiring and counting apart from the analysis itself.
+ */
+export interface AnalysisModules {
+  createAnalyser(): Analyser;
+  createInMemoryIncidentIndex(): InMemoryIncidentIndex;
+  findSameIncident: typeof findSameIncident;
+  loadGazetteer(): Pick<Gazetteer, 'ancestors' | 'descendants'>;
+}
+
+export const REAL_ANALYSIS_MODULES: AnalysisModules = {
+  createAnalyser: () => createAnalyser(),
+  createInMemoryIncidentIndex,
+  findSameIncident,
+  loadGazetteer,
+};

@@ -1,0 +1,319 @@
+import path from 'node:path';
+import type { Analysis, Incident, IncidentSource } from '../../model/analysis.ts';
+import type { GroupingCandidate } from '../group-incidents.ts';
+import { REAL_ANALYSIS_MODULES, type AnalysisModules } from './analysis-modules.ts';
+
+/** The part of the gazetteer the evaluation uses: parent and subsidiary look-ups. */
+type Lineage = ReturnType<AnalysisModules['loadGazetteer']>;
+import {
+  NO_COUNTS,
+  addCounts,
+  binaryCounts,
+  compareSets,
+  precisionRecall,
+  type PrecisionRecall,
+} from './classification-metrics.ts';
+import { LEAD_MAX_CHARS, leadSummary } from './lead-baseline.ts';
+import { loadLabelledSet, type LabelledItem } from './labelled-set.ts';
+import { pairwiseGrouping } from './pairwise-grouping.ts';
+import { rougeL, rougeN } from './rouge.ts';
+
+/**
+ * `npm run eval`: runs the whole analysis over the hand-labelled set, in publication order with grouping
+ * across items, and compares every output with the labels.
+ *
+ * Decisions on how figures are counted:
+ * - Relevance: all items; "relevant" is the positive class.
+ * - Companies: micro P/R/F1 over items labelled relevant, comparing direct company ids. A predicted parent of
+ *   an expected company (Amazon when Ring was expected) is excused, neither right nor wrong: a parent is true
+ *   and the card shows the chain anyway. A predicted subsidiary of an expected parent is a false positive.
+ * - Types: over items labelled relevant with at least one type; primary = first type; multi-label F1 is micro.
+ * - Summaries: all items (every item gets a summary); mean ROUGE F-scores, Lead-3 on the same items.
+ * - Grouping: pairs of items both labelled relevant; an item the analysis judged irrelevant joins no group.
+ */
+
+export interface RougeTriple {
+  rouge1: number;
+  rouge2: number;
+  rougeL: number;
+}
+
+export interface Check {
+  name: string;
+  value: number;
+  /** Human-readable target, e.g. "≥ 0.95" or "≥ Lead-3 (0.301)". */
+  target: string;
+  pass: boolean;
+}
+
+/** One item where the analysis and the label disagree, for reading the failures. */
+export interface Mistake {
+  id: string;
+  title: string;
+  what: 'relevance' | 'companies' | 'primary-type';
+  expected: string;
+  predicted: string;
+}
+
+export interface EvalReport {
+  items: number;
+  relevance: PrecisionRecall;
+  companies: PrecisionRecall;
+  types: { evaluated: number; primaryAccuracy: number; multiLabel: PrecisionRecall };
+  summaries: { system: RougeTriple; lead3: RougeTriple; withinLimitShare: number };
+  grouping: PrecisionRecall & { expectedGroups: number; predictedGroups: number };
+  checks: Check[];
+  mistakes: Mistake[];
+  passed: boolean;
+}
+
+export interface EvaluationOptions {
+  /** Folder of the labelled set; default test/analysis/labelled of this repository. */
+  labelledDir?: string;
+  /** The modules to drive; default: imported from src/analysis/. */
+  modules?: AnalysisModules;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const DEFAULT_LABELLED_DIR = path.join(repoRoot, 'test/analysis/labelled');
+
+interface Outcome {
+  item: LabelledItem;
+  analysis: Analysis;
+  /** The predicted incident id, when the analysis judged the item relevant. */
+  group?: string;
+}
+
+function sourceOf(item: LabelledItem, analysis: Analysis): IncidentSource {
+  return {
+    articleKey: item.id,
+    url: `https://eval.invalid/${item.id}`,
+    title: item.title,
+    outlet: item.outlet,
+    feedId: item.outlet.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+    published: item.published,
+    language: analysis.language,
+  };
+}
+
+function union<T>(a: readonly T[], b: readonly T[]): T[] {
+  return [...new Set([...a, ...b])];
+}
+
+function newIncident(item: LabelledItem, analysis: Analysis, candidate: GroupingCandidate): Incident {
+  return {
+    id: item.id,
+    companies: candidate.companies,
+    types: candidate.types,
+    title: item.title,
+    summary: analysis.summary,
+    language: analysis.language,
+    firstSeen: item.published,
+    lastSeen: item.published,
+    sources: [sourceOf(item, analysis)],
+  };
+}
+
+function withSource(incident: Incident, item: LabelledItem, analysis: Analysis, candidate: GroupingCandidate): Incident {
+  return {
+    ...incident,
+    companies: union(incident.companies, candidate.companies),
+    types: union(incident.types, candidate.types),
+    lastSeen: item.published > incident.lastSeen ? item.published : incident.lastSeen,
+    sources: [...incident.sources, sourceOf(item, analysis)],
+  };
+}
+
+/** Gazetteer look-ups that tolerate ids the gazetteer does not know (the labels may name more companies). */
+function safeLookup(lookup: (id: string) => string[], id: string): string[] {
+  try {
+    return lookup(id);
+  } catch {
+    return [];
+  }
+}
+
+/** Analyses every item in order and groups the relevant ones as the bot would. */
+async function analyseAndGroup(items: readonly LabelledItem[], modules: AnalysisModules, gazetteer: Lineage): Promise<Outcome[]> {
+  const analyser = modules.createAnalyser();
+  const index = modules.createInMemoryIncidentIndex();
+  const related = (id: string): string[] => [
+    id,
+    ...safeLookup((x) => gazetteer.ancestors(x), id),
+    ...safeLookup((x) => gazetteer.descendants(x), id),
+  ];
+  const outcomes: Outcome[] = [];
+  for (const item of items) {
+    const analysis = analyser.analyse({ title: item.title, text: item.text, language: item.language, scope: item.feedScope });
+    if (!analysis.relevance.relevant) {
+      outcomes.push({ item, analysis });
+      continue;
+    }
+    const candidate: GroupingCandidate = {
+      articleKey: item.id,
+      title: item.title,
+      text: item.text,
+      language: analysis.language,
+      published: item.published,
+      companies: analysis.companies.map((c) => c.id),
+      types: analysis.types,
+    };
+    const same = await modules.findSameIncident(candidate, index, related);
+    await index.put(same ? withSource(same, item, analysis, candidate) : newIncident(item, analysis, candidate));
+    outcomes.push({ item, analysis, group: same?.id ?? item.id });
+  }
+  return outcomes;
+}
+
+function companyCounts(outcomes: readonly Outcome[], gazetteer: Lineage): PrecisionRecall {
+  let counts = NO_COUNTS;
+  for (const { item, analysis } of outcomes) {
+    if (!item.expected.relevant) continue;
+    const parents = new Set(item.expected.companies.flatMap((id) => safeLookup((x) => gazetteer.ancestors(x), id)));
+    const predicted = analysis.companies.map((c) => c.id);
+    counts = addCounts(counts, compareSets(predicted, item.expected.companies, (id) => parents.has(id)));
+  }
+  return precisionRecall(counts);
+}
+
+function typeFigures(outcomes: readonly Outcome[]): EvalReport['types'] {
+  const typed = outcomes.filter((o) => o.item.expected.relevant && o.item.expected.types.length > 0);
+  let counts = NO_COUNTS;
+  let primaryHits = 0;
+  for (const { item, analysis } of typed) {
+    if (analysis.types[0] === item.expected.types[0]) primaryHits++;
+    counts = addCounts(counts, compareSets(analysis.types, item.expected.types));
+  }
+  return {
+    evaluated: typed.length,
+    primaryAccuracy: typed.length === 0 ? 0 : primaryHits / typed.length,
+    multiLabel: precisionRecall(counts),
+  };
+}
+
+function meanRouge(pairs: readonly { candidate: string; reference: string }[]): RougeTriple {
+  const mean = (score: (c: string, r: string) => number): number =>
+    pairs.length === 0 ? 0 : pairs.reduce((sum, p) => sum + score(p.candidate, p.reference), 0) / pairs.length;
+  return {
+    rouge1: mean((c, r) => rougeN(c, r, 1).f1),
+    rouge2: mean((c, r) => rougeN(c, r, 2).f1),
+    rougeL: mean((c, r) => rougeL(c, r).f1),
+  };
+}
+
+function summaryFigures(outcomes: readonly Outcome[]): EvalReport['summaries'] {
+  const system = outcomes.map((o) => ({ candidate: o.analysis.summary, reference: o.item.expected.summary }));
+  const lead = outcomes.map((o) => ({ candidate: leadSummary(o.item.text), reference: o.item.expected.summary }));
+  const within = outcomes.filter((o) => o.analysis.summary.length <= LEAD_MAX_CHARS).length;
+  return {
+    system: meanRouge(system),
+    lead3: meanRouge(lead),
+    withinLimitShare: outcomes.length === 0 ? 0 : within / outcomes.length,
+  };
+}
+
+function groupingFigures(outcomes: readonly Outcome[]): EvalReport['grouping'] {
+  const relevant = outcomes.filter((o) => o.item.expected.relevant);
+  const figures = pairwiseGrouping(
+    relevant.map((o) => o.item.expected.incident),
+    relevant.map((o) => o.group),
+  );
+  return {
+    ...figures,
+    expectedGroups: new Set(relevant.map((o) => o.item.expected.incident)).size,
+    predictedGroups: new Set(relevant.flatMap((o) => (o.group ? [o.group] : []))).size,
+  };
+}
+
+function findMistakes(outcomes: readonly Outcome[], gazetteer: Lineage): Mistake[] {
+  const mistakes: Mistake[] = [];
+  for (const { item, analysis } of outcomes) {
+    const parents = new Set(item.expected.companies.flatMap((id) => safeLookup((x) => gazetteer.ancestors(x), id)));
+    const base = { id: item.id, title: item.title };
+    if (analysis.relevance.relevant !== item.expected.relevant) {
+      mistakes.push({ ...base, what: 'relevance', expected: String(item.expected.relevant), predicted: `${analysis.relevance.relevant} (score ${analysis.relevance.score.toFixed(2)}; cues: ${analysis.relevance.cues.join(', ')})` });
+    }
+    const predictedCompanies = analysis.companies.map((c) => c.id).filter((id) => item.expected.companies.includes(id) || !parents.has(id));
+    if (item.expected.relevant && [...item.expected.companies].sort().join() !== [...predictedCompanies].sort().join()) {
+      mistakes.push({ ...base, what: 'companies', expected: item.expected.companies.join(', '), predicted: predictedCompanies.join(', ') });
+    }
+    if (item.expected.relevant && item.expected.types.length > 0 && analysis.types[0] !== item.expected.types[0]) {
+      mistakes.push({ ...base, what: 'primary-type', expected: item.expected.types.join(', '), predicted: analysis.types.join(', ') });
+    }
+  }
+  return mistakes;
+}
+
+function atLeast(name: string, value: number, target: number): Check {
+  return { name, value, target: `≥ ${target.toFixed(2)}`, pass: value >= target };
+}
+
+function checksOf(report: Omit<EvalReport, 'checks' | 'mistakes' | 'passed'>): Check[] {
+  const { relevance, companies, types, summaries, grouping } = report;
+  return [
+    atLeast('relevance precision', relevance.precision, 0.95),
+    atLeast('relevance recall', relevance.recall, 0.9),
+    atLeast('company F1', companies.f1, 0.9),
+    atLeast('primary-type accuracy', types.primaryAccuracy, 0.85),
+    {
+      name: 'summary ROUGE-L F',
+      value: summaries.system.rougeL,
+      target: `≥ Lead-3 (${summaries.lead3.rougeL.toFixed(3)})`,
+      pass: summaries.system.rougeL >= summaries.lead3.rougeL,
+    },
+    atLeast(`summaries within ${LEAD_MAX_CHARS} chars`, summaries.withinLimitShare, 1),
+    atLeast('grouping pairwise precision', grouping.precision, 0.95),
+    atLeast('grouping pairwise recall', grouping.recall, 0.8),
+  ];
+}
+
+/** Runs the evaluation and returns every figure with its target; `passed` is false when any target is missed. */
+export async function runEvaluation(options: EvaluationOptions = {}): Promise<EvalReport> {
+  const items = loadLabelledSet(options.labelledDir ?? DEFAULT_LABELLED_DIR);
+  const modules = options.modules ?? REAL_ANALYSIS_MODULES;
+  const gazetteer = modules.loadGazetteer();
+  const outcomes = await analyseAndGroup(items, modules, gazetteer);
+  const figures = {
+    items: outcomes.length,
+    relevance: precisionRecall(binaryCounts(outcomes.map((o) => ({ predicted: o.analysis.relevance.relevant, expected: o.item.expected.relevant })))),
+    companies: companyCounts(outcomes, gazetteer),
+    types: typeFigures(outcomes),
+    summaries: summaryFigures(outcomes),
+    grouping: groupingFigures(outcomes),
+  };
+  const checks = checksOf(figures);
+  return { ...figures, checks, mistakes: findMistakes(outcomes, gazetteer), passed: checks.every((c) => c.pass) };
+}
+
+function pr(label: string, figures: PrecisionRecall): string {
+  const { precision, recall, f1, truePositives: tp, falsePositives: fp, falseNegatives: fn } = figures;
+  return `  ${label}: P ${precision.toFixed(3)}  R ${recall.toFixed(3)}  F1 ${f1.toFixed(3)}  (tp ${tp}, fp ${fp}, fn ${fn})`;
+}
+
+function rougeLine(label: string, r: RougeTriple): string {
+  return `  ${label}: ROUGE-1 ${r.rouge1.toFixed(3)}  ROUGE-2 ${r.rouge2.toFixed(3)}  ROUGE-L ${r.rougeL.toFixed(3)}`;
+}
+
+/** The report as the console shows it: figures, then each target with PASS/FAIL, then (optionally) the mistakes. */
+export function formatReport(report: EvalReport, showMistakes = false): string {
+  const lines = [
+    `privacy-radar analysis evaluation — ${report.items} labelled items`,
+    pr('relevance', report.relevance),
+    pr('companies (micro, relevant items)', report.companies),
+    `  types: primary accuracy ${report.types.primaryAccuracy.toFixed(3)} over ${report.types.evaluated} items`,
+    pr('types (multi-label, micro)', report.types.multiLabel),
+    rougeLine('summaries', report.summaries.system),
+    rougeLine('Lead-3   ', report.summaries.lead3),
+    `  summaries within ${LEAD_MAX_CHARS} chars: ${(report.summaries.withinLimitShare * 100).toFixed(1)} %`,
+    `${pr('grouping (pairwise)', report.grouping)}  groups: expected ${report.grouping.expectedGroups}, predicted ${report.grouping.predictedGroups}`,
+    '',
+    ...report.checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(3)} (target ${c.target})`),
+    '',
+    report.passed ? 'All targets met.' : `${report.checks.filter((c) => !c.pass).length} target(s) missed.`,
+  ];
+  if (showMistakes && report.mistakes.length > 0) {
+    lines.push('', 'Mistakes:');
+    for (const m of report.mistakes) lines.push(`  [${m.what}] ${m.id} "${m.title}": expected ${m.expected} — got ${m.predicted}`);
+  }
+  return lines.join('\n');
+}
