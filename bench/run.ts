@@ -39,6 +39,14 @@ console.log(`  rss-parser bare parse:   ${ingest.bareParseItemsPerSecond} items/
 console.log(`  privacy-radar pipeline:  ${ingest.pipelineItemsPerSecond} items/s`);
 console.log(`  cost relative to bare parse: ${ingest.ratio}× (goal ≤ 2×)\n`);
 
+const analysis = await runScript('analysis-throughput.ts', []);
+console.log(`Analysis: language, companies, relevance, types and summary of generated ~${analysis.averageBytes}-byte articles, one core`);
+console.log(`  ${analysis.articlesPerSecond} articles/s (goal ≥ 300)\n`);
+
+const lookup = await runScript('incident-lookup.ts', []);
+console.log(`/incidents look-up in a SQLite store of ${lookup.incidents} incidents (a parent with its subsidiaries, 5 per page)`);
+console.log(`  median ${lookup.medianMs} ms, p95 ${lookup.p95Ms} ms (goal: median < 5 ms)\n`);
+
 const dir = await mkdtemp(path.join(tmpdir(), 'bench-poll-'));
 const server = await startServer();
 try {
@@ -49,7 +57,7 @@ try {
   console.log(`  outcomes: ${JSON.stringify(cycle.outcomes)}`);
   console.log(`  wall time: ${cycle.wallMs} ms (goal < 5000 ms)`);
   console.log(`  peak memory (max RSS of the process): ${cycle.peakRssMB} MB (goal < 150 MB)\n`);
-  console.log(JSON.stringify({ ingest, cycle }));
+  console.log(JSON.stringify({ ingest, analysis, lookup, cycle }));
 } finally {
   server.stop();
   await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, VERSION, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
+import { analyzeCommand } from './cli/analyze-command.ts';
 import { feedsCheckCommand } from './cli/feeds-check-command.ts';
+import { incidentsCommand } from './cli/incidents-command.ts';
 import { pollCommand } from './cli/poll-command.ts';
 import { runCommand } from './cli/run-command.ts';
 
@@ -13,9 +15,14 @@ import { runCommand } from './cli/run-command.ts';
 const USAGE = `privacy-radar ${VERSION} — privacy incidents from news feeds, for Discord and Matrix
 
 Usage:
-  privacy-radar run                      poll on POLL_CRON (and once at start); print new items as cards
+  privacy-radar run                      poll on POLL_CRON (and once at start); print new incidents as cards
   privacy-radar poll --once [--json]     one poll cycle over all enabled feeds; print what was ingested
   privacy-radar feeds check [--json]     fetch every feed once and print its health; stores nothing
+  privacy-radar analyze <file|url|-> [--json] [--scope privacy|general]
+                                         analyse a feed, an article page or a text (first line = title)
+                                         without touching the store
+  privacy-radar incidents <company> [--type T] [--since DATE] [--page N] [--json]
+                                         a company's incidents (with its subsidiaries), newest first
   privacy-radar help | --version
 
 Configuration comes from the environment and ./.env; see .env.example.
@@ -29,6 +36,7 @@ export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream;
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -66,6 +74,39 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const { values } = parseArgs({ args: subRest, options: { json: { type: 'boolean' } }, strict: true });
         const { config, log } = setUp(io);
         return await feedsCheckCommand(config, log, io, { json: values.json === true });
+      }
+      case 'analyze': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { json: { type: 'boolean' }, scope: { type: 'string' } },
+          allowPositionals: true,
+          strict: true,
+        });
+        const [source, ...extra] = positionals;
+        if (source === undefined || extra.length > 0) throw new UsageError('analyze takes one source: a file, a URL, or - for standard input');
+        const scope = values.scope ?? 'general';
+        if (scope !== 'privacy' && scope !== 'general') throw new UsageError('--scope must be privacy or general');
+        const { config } = setUp(io);
+        return await analyzeCommand(source, config, io, { json: values.json === true, scope, stdin: io.stdin ?? process.stdin });
+      }
+      case 'incidents': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { type: { type: 'string' }, since: { type: 'string' }, page: { type: 'string' }, json: { type: 'boolean' } },
+          allowPositionals: true,
+          strict: true,
+        });
+        const company = positionals.join(' ').trim();
+        if (company === '') throw new UsageError('incidents needs a company, e.g. "incidents amazon"');
+        const page = Number(values.page ?? '1');
+        if (!Number.isInteger(page) || page < 1 || page > 10_000) throw new UsageError('--page must be a whole number from 1');
+        const { config, log } = setUp(io);
+        return await incidentsCommand(company, config, log, io, {
+          page,
+          json: values.json === true,
+          ...(values.type !== undefined ? { type: values.type } : {}),
+          ...(values.since !== undefined ? { since: values.since } : {}),
+        });
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);

@@ -36,6 +36,14 @@ const EnvSchema = z.object({
   /** Back-off after a failure: BACKOFF_BASE_SECONDS × 2^(failures−1), capped. */
   BACKOFF_BASE_SECONDS: positiveInt(1, 24 * 3600).default(300),
   BACKOFF_MAX_SECONDS: positiveInt(1, 7 * 24 * 3600).default(24 * 3600),
+  /** Optional OpenAI-compatible chat-completions endpoint for summaries, e.g. http://127.0.0.1:11434/v1 (Ollama). */
+  LLM_BASE_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1')
+    .optional(),
+  LLM_MODEL: z.string().min(1).max(200).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_TIMEOUT_MS: positiveInt(1000, 300_000).default(20_000),
 });
 
 export interface Config {
@@ -54,6 +62,8 @@ export interface Config {
   };
   feedMaxCacheSeconds: number;
   backoff: { baseSeconds: number; maxSeconds: number };
+  /** Set when an LLM endpoint is configured; summaries fall back to the extractive one on any failure. */
+  llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
 }
 
 /** A setting that cannot be used. `message` is the one line shown to the operator. */
@@ -83,7 +93,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.BACKOFF_MAX_SECONDS < e.BACKOFF_BASE_SECONDS) {
     throw new ConfigError(`BACKOFF_MAX_SECONDS: expected at least BACKOFF_BASE_SECONDS (${e.BACKOFF_BASE_SECONDS})`);
   }
+  if (e.LLM_BASE_URL !== undefined && e.LLM_MODEL === undefined) {
+    throw new ConfigError('LLM_MODEL: expected a model name when LLM_BASE_URL is set');
+  }
   return {
+    ...(e.LLM_BASE_URL !== undefined && e.LLM_MODEL !== undefined
+      ? {
+          llm: {
+            baseUrl: e.LLM_BASE_URL,
+            model: e.LLM_MODEL,
+            timeoutMs: e.LLM_TIMEOUT_MS,
+            ...(e.LLM_API_KEY !== undefined ? { apiKey: e.LLM_API_KEY } : {}),
+          },
+        }
+      : {}),
     storeUrl: e.STORE_URL,
     feedsDir: e.FEEDS_DIR,
     pollCron: e.POLL_CRON,

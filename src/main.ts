@@ -1,3 +1,6 @@
+import { createAnalyser } from './analysis/analyse-article.ts';
+import { loadGazetteer, type Gazetteer } from './analysis/company-gazetteer.ts';
+import { createArticleProcessor, type ProcessedArticle } from './analysis/process-article.ts';
 import type { Config } from './config.ts';
 import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
 import { createHttpFetcher, type HttpFetcher } from './ingest/http-fetcher.ts';
@@ -5,7 +8,11 @@ import { pollFeeds, type PollCycleReport, type PollOptions } from './ingest/poll
 import type { Logger } from './log.ts';
 import type { FeedConfig } from './model/feed.ts';
 import type { Article } from './model/item.ts';
+import { newIncidentId } from './store/incident-repo.ts';
 import { openStore, type Store } from './store/open-store.ts';
+
+/** Takes each newly ingested article with what the analysis made of it. Idempotent per article key. */
+export type ArticleConsumer = (article: Article, feed: FeedConfig, processed: ProcessedArticle) => Promise<void>;
 
 /**
  * The composition root: builds the parts from the configuration and wires them. No logic of its own.
@@ -16,9 +23,11 @@ export interface App {
   readonly store: Store;
   readonly fetcher: HttpFetcher;
   readonly catalogue: FeedCatalogue;
+  readonly gazetteer: Gazetteer;
   /** The enabled feeds of the catalogue. */
   readonly feeds: FeedConfig[];
-  poll(options?: PollOptions & { onArticle?: (article: Article, feed: FeedConfig) => Promise<void> }): Promise<PollCycleReport>;
+  /** One poll cycle; every new article is analysed and filed under its incident, then handed to `onArticle`. */
+  poll(options?: PollOptions & { onArticle?: ArticleConsumer }): Promise<PollCycleReport>;
   /** Closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
   close(): Promise<void>;
 }
@@ -31,6 +40,15 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const store = await openStore(config.storeUrl, { onError: (error) => log.error({ err: error }, 'store error') });
   const fetcher = createHttpFetcher({ userAgent: config.userAgent, maxRedirects: 5, ...config.fetch });
   const feeds = catalogue.feeds.filter((f) => f.enabled);
+  const gazetteer = loadGazetteer();
+  const processArticle = createArticleProcessor({
+    analyser: createAnalyser({ gazetteer }),
+    incidents: store.incidents,
+    gazetteer,
+    newIncidentId,
+    log,
+    ...(config.llm ? { llm: config.llm } : {}),
+  });
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -38,6 +56,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     store,
     fetcher,
     catalogue,
+    gazetteer,
     feeds,
     poll: ({ onArticle, ...options } = {}) =>
       pollFeeds(
@@ -47,7 +66,10 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           fetcher,
           log,
           settings: { maxCacheSeconds: config.feedMaxCacheSeconds, backoff: config.backoff },
-          ...(onArticle ? { onArticle } : {}),
+          onArticle: async (article, feed) => {
+            const processed = await processArticle(article, feed);
+            await onArticle?.(article, feed, processed);
+          },
         },
         options,
       ),

@@ -39,6 +39,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
   });
 
+  it('configures the optional LLM summariser only with a base URL and a model', () => {
+    expect(loadConfig({}).llm).toBeUndefined();
+    expect(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'k' }).llm).toEqual({
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      model: 'llama3.1',
+      apiKey: 'k',
+      timeoutMs: 20_000,
+    });
+    expect(() => loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1' })).toThrowError(/^LLM_MODEL: expected a model name/);
+  });
+
   it('rejects a back-off cap below its base', () => {
     expect(() => loadConfig({ BACKOFF_BASE_SECONDS: '600', BACKOFF_MAX_SECONDS: '60' })).toThrowError(/BACKOFF_MAX_SECONDS/);
   });

@@ -1,9 +1,8 @@
 import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
-import { cardFromArticle } from '../delivery/article-card.ts';
+import { cardFromIncident } from '../delivery/incident-card.ts';
 import type { Logger } from '../log.ts';
-import { createApp } from '../main.ts';
-import type { FeedConfig } from '../model/feed.ts';
+import { createApp, type ArticleConsumer } from '../main.ts';
 import type { Article } from '../model/item.ts';
 import { renderCardText } from '../platforms/console/render-card.ts';
 
@@ -11,8 +10,10 @@ import { renderCardText } from '../platforms/console/render-card.ts';
 export async function pollCommand(config: Config, log: Logger, io: CliIo, options: { json: boolean }): Promise<number> {
   const app = await createApp(config, log);
   try {
-    const print = async (article: Article, feed: FeedConfig): Promise<void> => {
-      io.stdout.write(options.json ? `${JSON.stringify(articleJson(article))}\n` : `${renderCardText(cardFromArticle(article, feed))}\n`);
+    // --json: every ingested item (the ingestion contract); otherwise a card per new privacy incident.
+    const print: ArticleConsumer = async (article, _feed, { assignment }) => {
+      if (options.json) io.stdout.write(`${JSON.stringify(articleJson(article))}\n`);
+      else if (assignment?.isNew) io.stdout.write(`${renderCardText(cardFromIncident(assignment.incident, app.gazetteer))}\n`);
     };
     // Feeds that fail are logged (stderr) by the poll itself, one line each.
     await app.poll({ force: true, onArticle: print });

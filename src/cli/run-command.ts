@@ -1,18 +1,16 @@
 import cron from 'node-cron';
 import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
-import { cardFromArticle } from '../delivery/article-card.ts';
+import { cardFromIncident } from '../delivery/incident-card.ts';
 import type { Logger } from '../log.ts';
-import { createApp, type App } from '../main.ts';
-import type { FeedConfig } from '../model/feed.ts';
-import type { Article } from '../model/item.ts';
+import { createApp, type App, type ArticleConsumer } from '../main.ts';
 import { renderCardText } from '../platforms/console/render-card.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * `run`: one poll at start-up, then one per POLL_CRON tick (a tick that finds the previous cycle still running
- * is skipped). With no chat platform configured, new items are printed as cards to stdout.
+ * is skipped). With no chat platform configured, each new privacy incident is printed as a card to stdout.
  * SIGINT/SIGTERM: no new cycle starts, the running one gets a grace period to finish its writes, then the
  * fetcher and the store are closed. A second signal exits at once.
  */
@@ -22,8 +20,9 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
     { feeds: app.feeds.length, store: app.store.kind, schedule: config.pollCron },
     `privacy-radar started: ${app.feeds.length} feeds, store ${app.store.kind}, polling "${config.pollCron}"`,
   );
-  const printCard = async (article: Article, feed: FeedConfig): Promise<void> => {
-    io.stdout.write(`${renderCardText(cardFromArticle(article, feed))}\n`);
+  // A card per new incident; further reports of a known incident only add a source.
+  const printCard: ArticleConsumer = async (_article, _feed, { assignment }) => {
+    if (assignment?.isNew) io.stdout.write(`${renderCardText(cardFromIncident(assignment.incident, app.gazetteer))}\n`);
   };
 
   let current: Promise<void> | undefined;
@@ -72,7 +71,7 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
   return 0;
 }
 
-async function pollAndReport(app: App, onArticle: (a: Article, f: FeedConfig) => Promise<void>): Promise<void> {
+async function pollAndReport(app: App, onArticle: ArticleConsumer): Promise<void> {
   try {
     const report = await app.poll({ onArticle });
     const count = (outcome: string) => report.feeds.filter((f) => f.outcome === outcome).length;

@@ -1,18 +1,25 @@
+import type { IncidentType } from './analysis.ts';
 import type { Language } from './feed.ts';
 
 /**
- * A card: what the bot shows about one story. Plain data; every platform renders it its own way
+ * A card: what the bot shows about one incident. Plain data; every platform renders it its own way
  * (console text, Discord embed, Matrix HTML). Every string in it came from a feed and is untrusted:
  * renderers escape it for their medium.
  */
 export interface Card {
-  /** The article key the card was made from. */
-  key: string;
+  incidentId: string;
   title: string;
-  /** At most 320 characters, whole sentences, in the article's language. */
+  /** 2–3 sentences, at most 320 characters, in the article's language. */
   summary: string;
-  url: string;
+  /** Companies involved, most central first, with their parent's name where they have one. */
+  companies: Array<{ id: string; name: string; parentName?: string }>;
+  /** Primary first. */
+  types: IncidentType[];
+  /** The first source: where the story was reported first. */
   outlet: string;
+  url: string;
   published: string;
   language: Language;
+  /** How many articles report this incident. */
+  sourceCount: number;
 }

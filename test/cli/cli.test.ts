@@ -1,51 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rssFeed, serve, startFeedServer, status, type FeedServer } from '../stand-ins/feed-server.ts';
+import { runCli } from '../support/run-cli.ts';
 
 /** The `privacy-radar` command as an operator runs it: a child process, a feeds folder, a SQLite file. */
-
-const BIN = path.resolve(import.meta.dirname, '../../bin/privacy-radar.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  options: { untilStdout?: RegExp; signal?: NodeJS.Signals; cwd?: string } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      // Run in a folder of the test's own, so no developer's .env is read.
-      cwd: options.cwd ?? tmpdir(),
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (options.untilStdout && !signalled && options.untilStdout.test(stdout)) {
-        signalled = true;
-        child.kill(options.signal ?? 'SIGTERM');
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('privacy-radar CLI', () => {
   let server: FeedServer;

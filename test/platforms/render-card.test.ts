@@ -1,23 +1,29 @@
 import { describe, expect, it } from 'vitest';
+import type { Card } from '../../src/model/card.ts';
 import { renderCardText } from '../../src/platforms/console/render-card.ts';
 
 describe('renderCardText', () => {
-  const card = {
-    key: 'u:1',
+  const card: Card = {
+    incidentId: 'i-1',
     title: 'Ring gibt Videos an Polizei weiter',
     summary: 'Die Amazon-Tochter hat Aufnahmen ohne Gerichtsbeschluss herausgegeben.',
+    companies: [{ id: 'ring', name: 'Ring', parentName: 'Amazon' }],
+    types: ['authority_access'],
     url: 'https://example.org/ring',
     outlet: 'Beispiel-News',
     published: '2026-11-20T09:30:00.000Z',
-    language: 'de' as const,
+    language: 'de',
+    sourceCount: 2,
   };
 
-  it('shows title, outlet, date, summary and link', () => {
+  it('shows title, companies with parents, types in the card language, outlet, date, sources, summary and link', () => {
     const text = renderCardText(card);
     expect(text).toContain('■ Ring gibt Videos an Polizei weiter');
-    expect(text).toContain('Beispiel-News · 2026-11-20 · de');
+    expect(text).toContain('Ring (Amazon) · Daten an Behörden');
+    expect(text).toContain('Beispiel-News · 2026-11-20 · de · 2 sources');
     expect(text).toContain('ohne Gerichtsbeschluss');
     expect(text).toContain('https://example.org/ring');
+    expect(renderCardText({ ...card, language: 'en' })).toContain('Data to authorities');
   });
 
   it('removes terminal escape sequences and bidi overrides that a feed could smuggle in', () => {

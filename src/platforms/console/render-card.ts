@@ -1,3 +1,4 @@
+import { incidentTypeLabel } from '../../delivery/incident-type-label.ts';
 import type { Card } from '../../model/card.ts';
 
 /**
@@ -6,10 +7,12 @@ import type { Card } from '../../model/card.ts';
  */
 export function renderCardText(card: Card): string {
   const date = card.published.slice(0, 10);
-  const lines = [
-    `■ ${safe(card.title)}`,
-    `  ${safe(card.outlet)} · ${date} · ${card.language}`,
-  ];
+  const companies = card.companies.map((c) => (c.parentName ? `${c.name} (${c.parentName})` : c.name)).join(', ');
+  const types = card.types.map((t) => incidentTypeLabel(t, card.language)).join(', ');
+  const sources = card.sourceCount === 1 ? '1 source' : `${card.sourceCount} sources`;
+  const lines = [`■ ${safe(card.title)}`];
+  if (companies !== '' || types !== '') lines.push(`  ${[safe(companies), types].filter((p) => p !== '').join(' · ')}`);
+  lines.push(`  ${safe(card.outlet)} · ${date} · ${card.language} · ${sources}`);
   if (card.summary !== '') lines.push(...wrap(safe(card.summary), 96).map((l) => `  ${l}`));
   if (card.url !== '') lines.push(`  ${safe(card.url)}`);
   return `${lines.join('\n')}\n`;

@@ -1,0 +1,91 @@
+import type { Analysis, Incident, IncidentSource } from '../model/analysis.ts';
+import type { Article } from '../model/item.ts';
+import type { Gazetteer } from './company-gazetteer.ts';
+import { findSameIncident, type GroupingCandidate, type IncidentIndex } from './group-incidents.ts';
+
+/** Where incidents live: the store's incident repository, or an in-memory index for `analyze`. */
+export interface IncidentSink extends IncidentIndex {
+  get(id: string): Promise<Incident | undefined>;
+  put(incident: Incident): Promise<void>;
+}
+
+export interface Assignment {
+  incident: Incident;
+  /** True when this article started the incident (subscribers hear of it); false when it added a source. */
+  isNew: boolean;
+}
+
+/**
+ * Files a relevant article under its incident: the same incident as earlier articles (another outlet, another
+ * language) within the grouping window, or a new one. Idempotent per article — handing the same article over
+ * again after a crash finds it already among the sources and changes nothing — because the new incident's id
+ * is derived from the article, and a source is never added twice.
+ *
+ * Not safe to run concurrently for articles that may share an incident: callers serialise (one at a time).
+ */
+export async function assignIncident(
+  article: Article,
+  analysis: Analysis,
+  outlet: string,
+  sink: IncidentSink,
+  gazetteer: Gazetteer,
+  newId: (firstSeen: string, articleKey: string) => string,
+): Promise<Assignment> {
+  const source: IncidentSource = {
+    articleKey: article.key,
+    url: article.url,
+    title: article.title,
+    outlet,
+    feedId: article.feedId,
+    published: article.published,
+    language: analysis.language,
+  };
+  const ownId = newId(article.firstSeen, article.key);
+  const own = await sink.get(ownId);
+  if (own) return { incident: own, isNew: true };
+
+  const candidate: GroupingCandidate = {
+    articleKey: article.key,
+    title: article.title,
+    text: article.text,
+    language: analysis.language,
+    published: article.published,
+    companies: analysis.companies.map((c) => c.id),
+    types: analysis.types,
+  };
+  const related = (id: string) => [id, ...gazetteer.ancestors(id), ...gazetteer.descendants(id)];
+  const same = await findSameIncident(candidate, sink, related);
+  if (same) {
+    if (same.sources.some((s) => s.articleKey === article.key)) return { incident: same, isNew: false };
+    const merged: Incident = {
+      ...same,
+      companies: union(same.companies, candidate.companies),
+      types: union(same.types, candidate.types),
+      lastSeen: later(same.lastSeen, article.published),
+      sources: [...same.sources, source],
+    };
+    await sink.put(merged);
+    return { incident: merged, isNew: false };
+  }
+  const incident: Incident = {
+    id: ownId,
+    companies: candidate.companies,
+    types: analysis.types,
+    title: article.title,
+    summary: analysis.summary,
+    language: analysis.language,
+    firstSeen: article.published,
+    lastSeen: article.published,
+    sources: [source],
+  };
+  await sink.put(incident);
+  return { incident, isNew: true };
+}
+
+function union<T>(first: readonly T[], second: readonly T[]): T[] {
+  return [...new Set([...first, ...second])];
+}
+
+function later(a: string, b: string): string {
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}

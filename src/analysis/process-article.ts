@@ -1,0 +1,50 @@
+import { createLimiter } from '../ingest/concurrency-limiter.ts';
+import type { Logger } from '../log.ts';
+import type { Analysis } from '../model/analysis.ts';
+import type { FeedConfig } from '../model/feed.ts';
+import type { Article } from '../model/item.ts';
+import type { Analyser } from './analyse-article.ts';
+import { assignIncident, type Assignment, type IncidentSink } from './assign-incident.ts';
+import type { Gazetteer } from './company-gazetteer.ts';
+import { summariseWithLlm, type LlmSettings } from './summarise-with-llm.ts';
+
+export interface ProcessedArticle {
+  analysis: Analysis;
+  /** Set for privacy stories: the incident the article was filed under. */
+  assignment?: Assignment;
+}
+
+export interface ArticleProcessorDeps {
+  analyser: Analyser;
+  incidents: IncidentSink;
+  gazetteer: Gazetteer;
+  newIncidentId: (firstSeen: string, articleKey: string) => string;
+  log: Logger;
+  /** An OpenAI-compatible endpoint for better summaries; the extractive summary stands in on any failure. */
+  llm?: LlmSettings;
+}
+
+/**
+ * From an ingested article to an incident: analyse it, and file privacy stories under the same incident as
+ * earlier reports or a new one. Filing runs one article at a time, so two reports of one new incident that
+ * arrive in the same poll cycle cannot both open it. Idempotent per article (see assignIncident).
+ */
+export function createArticleProcessor(deps: ArticleProcessorDeps): (article: Article, feed: FeedConfig) => Promise<ProcessedArticle> {
+  const filing = createLimiter(1);
+  return async (article, feed) => {
+    const extractive = deps.analyser.analyse({ title: article.title, text: article.text, language: article.language, scope: feed.scope });
+    if (!extractive.relevance.relevant) return { analysis: extractive };
+    const analysis = deps.llm ? await withLlmSummary(article, extractive, deps.llm, deps.log) : extractive;
+    const assignment = await filing.run(() =>
+      assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId),
+    );
+    return { analysis, assignment };
+  };
+}
+
+async function withLlmSummary(article: Article, analysis: Analysis, llm: LlmSettings, log: Logger): Promise<Analysis> {
+  const input = { title: article.title, text: article.text, language: analysis.language, companies: analysis.companies.map((c) => c.name) };
+  const result = await summariseWithLlm(input, llm, analysis.summary);
+  if (result.source === 'extractive') log.debug({ article: article.key, reason: result.reason }, 'LLM summary not used');
+  return { ...analysis, summary: result.summary };
+}

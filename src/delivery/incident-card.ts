@@ -1,0 +1,24 @@
+import type { Gazetteer } from '../analysis/company-gazetteer.ts';
+import type { Incident } from '../model/analysis.ts';
+import type { Card } from '../model/card.ts';
+
+/** The card for an incident, as every platform shows it. */
+export function cardFromIncident(incident: Incident, gazetteer: Gazetteer): Card {
+  const first = incident.sources[0];
+  return {
+    incidentId: incident.id,
+    title: incident.title,
+    summary: incident.summary,
+    companies: incident.companies.map((id) => {
+      const company = gazetteer.get(id);
+      const parent = company?.parent === undefined ? undefined : gazetteer.get(company.parent);
+      return { id, name: company?.name ?? id, ...(parent ? { parentName: parent.name } : {}) };
+    }),
+    types: incident.types,
+    outlet: first?.outlet ?? '',
+    url: first?.url ?? '',
+    published: incident.firstSeen,
+    language: incident.language,
+    sourceCount: incident.sources.length,
+  };
+}
