@@ -9,7 +9,7 @@ export function cardFromIncident(incident: Incident, gazetteer: Gazetteer): Card
     incidentId: incident.id,
     title: incident.title,
     summary: incident.summary,
-    companies: incident.companies.map((id) => {
+    companies: shownCompanies(incident.companies, gazetteer).map((id) => {
       const company = gazetteer.get(id);
       const parent = company?.parent === undefined ? undefined : gazetteer.get(company.parent);
       return { id, name: company?.name ?? id, ...(parent ? { parentName: parent.name } : {}) };
@@ -21,4 +21,13 @@ export function cardFromIncident(incident: Incident, gazetteer: Gazetteer): Card
     language: incident.language,
     sourceCount: incident.sources.length,
   };
+}
+
+/**
+ * The companies a card names: a parent that a listed subsidiary already shows in brackets is left out
+ * ("Ring (Amazon)", not "Ring (Amazon), Amazon"); the incident itself keeps both for look-ups.
+ */
+function shownCompanies(ids: readonly string[], gazetteer: Gazetteer): string[] {
+  const shownAsParent = new Set(ids.map((id) => gazetteer.get(id)?.parent).filter((p) => p !== undefined));
+  return ids.filter((id) => !shownAsParent.has(id));
 }
