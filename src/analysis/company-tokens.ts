@@ -1,16 +1,22 @@
 /**
  * Word tokens for company recognition: one linear pass over the text that keeps what the matchers need —
- * the token's spelling with accents folded but case kept (proper names are matched case-sensitively), the
+ * the token's spelling with accents folded but case and German umlauts kept (proper names are matched
+ * case-sensitively, and "Über" is a word, not Uber), a fully folded lower-case form for cue look-ups, the
  * punctuation between tokens (hyphen compounds "Amazon-Tochter", "1&1", "WEB.DE"), and sentence numbers
  * (context cues count within a sentence).
  */
 
 /** One word: a maximal run of letters and digits. */
 export interface WordToken {
-  /** Accents folded, case kept: "Telefónica" → "Telefonica". */
+  /** Accents and umlauts folded, case kept: "Telefónica" → "Telefonica", "Über" → "Uber". */
   folded: string;
-  /** `folded` in lower case, for look-ups. */
+  /** `folded` in lower case, for look-ups of curated words (written without umlauts). */
   lower: string;
+  /**
+   * How names are compared: accents folded, but case and the umlauts ä ö ü kept, since German umlauts are
+   * letters of their own ("Telefónica" → "Telefonica", "Über" stays "Über" and so never matches Uber).
+   */
+  spelling: string;
   /** Offsets of the token in the tokenised string (end exclusive), for quoting it as written. */
   start: number;
   end: number;
@@ -35,9 +41,25 @@ const ASCII = /^[\x00-\x7f]*$/;
 const MAX_GAP_CHARS = 12;
 const SENTENCE_END = /[.!?…]["'“”„»«)\]]*\s/;
 
-/** Removes accents and diacritics, keeping case: "Škoda" → "Skoda", "Telefònica" → "Telefonica". */
+/** Decomposed marks; a diaeresis on a, o or u (a German umlaut) is captured so that {@link foldAccentsKeepingUmlauts} keeps it. */
+const UMLAUT_OR_MARKS = /([aouAOU])\u0308|\p{M}+/gu;
+
+/** Removes accents and diacritics, keeping case: "Škoda" → "Skoda", "Telefònica" → "Telefonica", "Über" → "Uber". */
 export function foldAccents(text: string): string {
   return text.normalize('NFD').replace(MARKS, '').replace(UNDECOMPOSED_PATTERN, (c) => UNDECOMPOSED[c] ?? c);
+}
+
+/**
+ * Removes accents but keeps the German umlauts ä ö ü (and case): "Telefónica" → "Telefonica", "Citroën" →
+ * "Citroen", "Über" → "Über". Umlauts are distinct letters in German, so folding them would turn ordinary
+ * words into names ("Über" → Uber).
+ */
+function foldAccentsKeepingUmlauts(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(UMLAUT_OR_MARKS, (_mark, vowel: string | undefined) => (vowel === undefined ? '' : `${vowel}\u0308`))
+    .replace(UNDECOMPOSED_PATTERN, (c) => UNDECOMPOSED[c] ?? c)
+    .normalize('NFC');
 }
 
 /**
@@ -58,10 +80,12 @@ export function tokenise(text: string, maxTokens = 10_000): WordToken[] {
     const start = match.index;
     const gap = describeGap(gapText(text, previousEnd, start));
     if (tokens.length > 0 && gap.endsSentence) sentence += 1;
-    const folded = ASCII.test(match[0]) ? match[0] : foldAccents(match[0]);
+    const ascii = ASCII.test(match[0]);
+    const folded = ascii ? match[0] : foldAccents(match[0]);
     tokens.push({
       folded,
       lower: folded.toLowerCase(),
+      spelling: ascii ? match[0] : foldAccentsKeepingUmlauts(match[0]),
       start,
       end: start + match[0].length,
       gapPunct: gap.punct,

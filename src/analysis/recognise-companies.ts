@@ -1,13 +1,15 @@
 import type { Company, CompanyMention } from '../model/analysis.ts';
 import { loadGazetteer, type Gazetteer } from './company-gazetteer.ts';
-import { isCapitalised, joinsByHyphen, tokenise, type WordToken } from './company-tokens.ts';
+import { foldAccents, isCapitalised, joinsByHyphen, tokenise, type WordToken } from './company-tokens.ts';
 import recognition from './data/company-recognition.json' with { type: 'json' };
 
 /**
  * Finds the gazetteer companies a news item is about, most central first.
  *
  * Matching works on word tokens with accents folded and case kept: proper names are matched as written
- * ("Telefonica" = "Telefónica", but "apple crumble" is not Apple). A name also counts inflected or as the
+ * ("Telefonica" = "Telefónica", but "apple crumble" is not Apple). German umlauts are letters, not accents:
+ * "Über" is never Uber, while a name written with an umlaut also matches its spellings without one
+ * ("Ströer" = "Stroeer" = "Stroer"). A name also counts inflected or as the
  * first part of a hyphen compound ("Amazons", "O2s", "Amazon-Tochter", "Telekom-Kunden"), never inside a
  * longer word ("Amazonas", "CO2", "Metadaten", "Boxring") nor as the second part of a compound
  * ("Kamera-Zoom"). Names that are also ordinary words (entries marked `ambiguous`) need context; the rule
@@ -95,7 +97,7 @@ const isCompanyHead = (lower: string): boolean => COMPANY_HEADS.some((head) => l
 /** One way of writing a company's name, split into tokens. */
 interface AliasPattern {
   company: Company;
-  /** Tokens with accents folded, case kept. */
+  /** Tokens with accents folded, case and umlauts kept (see `WordToken.spelling`). */
   tokens: string[];
   /** Punctuation before each token after the first ("" for a space or hyphen, "&", "."). */
   gaps: string[];
@@ -122,14 +124,14 @@ function aliasIndexFor(gazetteer: Gazetteer): AliasIndex {
 function buildAliasIndex(companies: Company[]): AliasIndex {
   const index: AliasIndex = new Map();
   for (const company of companies) {
-    for (const name of new Set([company.name, ...company.aliases])) {
+    for (const name of new Set([company.name, ...company.aliases].flatMap(spellingsOf))) {
       const tokens = tokenise(name);
       const first = tokens[0];
       if (!first) continue;
       const oneOrdinaryWord = tokens.length === 1 && !CLEAR_ALIASES.has(name);
       const pattern: AliasPattern = {
         company,
-        tokens: tokens.map((t) => t.folded),
+        tokens: tokens.map((t) => t.spelling),
         gaps: tokens.slice(1).map((t) => normaliseGap(t.gapPunct)),
         needsContext: oneOrdinaryWord && company.ambiguous === true,
       };
@@ -140,6 +142,20 @@ function buildAliasIndex(companies: Company[]): AliasIndex {
   }
   for (const patterns of index.values()) patterns.sort((a, b) => b.tokens.length - a.tokens.length);
   return index;
+}
+
+const UMLAUTS = /[äöüÄÖÜ]/g;
+const UMLAUT_TRANSLITERATIONS: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
+
+/**
+ * A name as written, plus — when it has umlauts — its transliteration and its spelling without the dots
+ * ("Ströer" → "Stroeer", "Stroer"), the ways other outlets and English texts write it. Only this direction
+ * is folded: a text's umlaut never matches a plain vowel in a name ("Über" is not Uber).
+ */
+function spellingsOf(name: string): string[] {
+  const written = name.normalize('NFC');
+  const transliterated = written.replace(UMLAUTS, (c) => UMLAUT_TRANSLITERATIONS[c] ?? c);
+  return transliterated === written ? [written] : [written, transliterated, foldAccents(written)];
 }
 
 /** Within a name, a hyphen and a space are the same: "HUK-Coburg" = "HUK Coburg". */
@@ -223,7 +239,7 @@ function matchesAt(tokens: WordToken[], at: number, pattern: AliasPattern): bool
  * are not ordinary words, the all-capitals spelling of headlines ("TELEKOM").
  */
 function tokenMatches(token: WordToken, name: string, isLast: boolean, allowCapitals: boolean): boolean {
-  const written = token.folded;
+  const written = token.spelling;
   if (written === name) return true;
   if (isLast && name.length >= 2 && !/[sxzß]$/i.test(name) && written.length === name.length + 1) {
     if (written === `${name}s`) return true;
@@ -269,7 +285,7 @@ function judgeOccurrence(
 function isProperGenitive(tokens: WordToken[], from: number, to: number, pattern: AliasPattern): boolean {
   const last = tokens[to - 1] as WordToken;
   const next = tokens[to];
-  const germanGenitive = last.folded !== pattern.tokens[pattern.tokens.length - 1];
+  const germanGenitive = last.spelling !== pattern.tokens[pattern.tokens.length - 1];
   const englishGenitive = next !== undefined && next.folded === 's' && (next.gapPunct === "'" || next.gapPunct === '’') && !next.gapSpace;
   if (!germanGenitive && !englishGenitive) return false;
   const previous = tokens[from - 1];

@@ -56,6 +56,30 @@ describe('recogniseCompanies: lookalikes do not count', () => {
   });
 });
 
+describe('recogniseCompanies: German umlauts are letters, not accents', () => {
+  it.each([
+    ['Über die Hälfte der Befragten nutzt den Fahrdienst nie.'],
+    ['Kunden berichten über lange Wartezeiten beim Anbieter.'],
+    ['ÜBER 40 FIRMEN BETROFFEN'],
+    ['Übers Wochenende fiel der Dienst aus, sagte das Unternehmen.'],
+  ])('"%s" does not name Uber', (sentence) => {
+    expect(ids('', sentence)).not.toContain('uber');
+  });
+
+  it('still finds Uber written as Uber, and other accents still fold', () => {
+    expect(ids('', 'Der Fahrdienst Uber speicherte Fahrten über Jahre.')).toEqual(['uber']);
+    expect(ids('', 'Telefònica und Telefónica meinen denselben Konzern.')).toContain('telefonica');
+  });
+
+  it('matches a name with an umlaut as written, transliterated, or without the dots', () => {
+    for (const spelling of ['Ströer', 'Stroeer', 'Stroer']) {
+      expect(ids('', `Der Werbevermarkter ${spelling} wertet Bewegungen aus.`)).toContain('stroeer');
+    }
+    expect(ids('', 'Bei Aldi Süd und bei Aldi Sued gelten neue Regeln.')).toContain('aldi');
+    expect(ids('', 'Die Auskunftei CRIF Bürgel bewertet Kunden.')).toContain('crif');
+  });
+});
+
 describe('recogniseCompanies: ambiguous names with context', () => {
   it('counts them next to a company cue in the same sentence', () => {
     expect(ids('', 'Der Messenger Signal verschlüsselt alle Chats.')).toContain('signal');
