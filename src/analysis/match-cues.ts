@@ -13,9 +13,15 @@
  * - `*head`   the token ends with it: the head of a German compound ("*daten" matches "kundendaten")
  * - `*part*`  the token contains it anywhere ("*video*" matches "überwachungsvideos")
  *
+ * Negated positive cues do not count ("no customer data was exposed", "keine Kundendaten abgeflossen", "Daten
+ * wurden nicht abgegriffen"): the negation words are curated in data/negation-words.json, and a cue is negated
+ * when a negating determiner stands a few tokens before it, a negating adverb right before it, or any negation
+ * inside a near cue's span. Negative cues are written with their negation ("keine Daten") and always count.
+ *
  * Work is linear in the text: one tokenising pass, then per token a cached set of pattern ids (exact and
  * prefix/suffix look-ups are map probes over the token's own prefixes and suffixes).
  */
+import negationWords from './data/negation-words.json' with { type: 'json' };
 
 /** Tokens longer than this are cut: no word is longer, and it bounds the prefix and suffix probes. */
 const MAX_TOKEN_CHARS = 40;
@@ -25,6 +31,8 @@ const SENTENCE_GAP = 1_000;
 const DEFAULT_WINDOW = 10;
 /** The token → pattern-id cache is dropped when it grows past this (bounded memory on hostile input). */
 const MAX_CACHED_TOKENS = 50_000;
+/** A negating determiner negates a cue starting at most this many tokens after it ("keine sensiblen Kundendaten"). */
+const DETERMINER_SCOPE = 3;
 
 /** A near cue as written in the data files. */
 export interface NearCueData {
@@ -59,7 +67,12 @@ export interface TokenizedText {
   positions: readonly number[];
   /** Pattern ids each token matches. */
   patternIds: readonly (readonly number[])[];
+  /** How each token negates what follows: a determiner ("no", "keine"), an adverb ("not", "nicht"), or not at all. */
+  negations: readonly Negation[];
 }
+
+/** The negating role of a token. */
+export type Negation = 'determiner' | 'adverb' | undefined;
 
 interface TermCue {
   label: string;
@@ -97,6 +110,23 @@ const tokenCache = new Map<string, readonly number[]>();
 /** Lowercases, removes accents and folds ß, so "Bußgeld", "BUSSGELD" and "bussgeld" compare equal. */
 export function foldText(text: string): string {
   return text.toLowerCase().normalize('NFD').replace(/\p{M}+/gu, '').replace(/ß/g, 'ss');
+}
+
+const NEGATING_DETERMINERS = new Set(negationWords.determiners.map(foldText));
+const NEGATING_ADVERBS = new Set(negationWords.adverbs.map(foldText));
+const NEGATION_CANCELLED_BY = new Set(negationWords.cancelledBy.map(foldText));
+const CONTRACTIONS = new Set(negationWords.contractions.map(foldText));
+
+/** The negating role of each token; "not only" and "nicht nur" do not negate, the "t" of "wasn't" does. */
+function negationsOf(tokens: readonly string[]): Negation[] {
+  return tokens.map((token, i): Negation => {
+    const next = tokens[i + 1];
+    if (next !== undefined && NEGATION_CANCELLED_BY.has(next)) return undefined;
+    if (NEGATING_DETERMINERS.has(token)) return 'determiner';
+    if (NEGATING_ADVERBS.has(token)) return 'adverb';
+    const previous = tokens[i - 1];
+    return token === 't' && previous !== undefined && CONTRACTIONS.has(previous) ? 'adverb' : undefined;
+  });
 }
 
 function addTo(map: Map<string, number[]>, key: string, id: number): void {
@@ -212,7 +242,7 @@ export function tokenize(text: string, maxChars: number): TokenizedText {
     positions.push(position++);
     ids.push(patternsOf(token));
   }
-  const result: TokenizedText = { tokens, positions, patternIds: ids };
+  const result: TokenizedText = { tokens, positions, patternIds: ids, negations: negationsOf(tokens) };
   recent.push({ input, result });
   if (recent.length > 2) recent.shift();
   return result;
@@ -223,6 +253,22 @@ function tally(counts: Map<number, { count: number; firstToken: number }>, index
   const entry = counts.get(index);
   if (entry) entry.count++;
   else counts.set(index, { count: 1, firstToken: token });
+}
+
+/**
+ * Whether the match spanning tokens `first`…`last` is negated: a negating determiner up to
+ * `DETERMINER_SCOPE` tokens before it, a negating adverb right before it, or any negation inside it — all in
+ * the same sentence.
+ */
+function isNegated(text: TokenizedText, first: number, last: number): boolean {
+  const at = text.positions[first] ?? 0;
+  for (let k = first - 1; k >= 0 && k >= first - DETERMINER_SCOPE; k--) {
+    if (at - (text.positions[k] ?? 0) > DETERMINER_SCOPE) break;
+    const negation = text.negations[k];
+    if (negation === 'determiner' || (negation === 'adverb' && k === first - 1)) return true;
+  }
+  for (let k = first + 1; k < last; k++) if (text.negations[k] !== undefined) return true;
+  return false;
 }
 
 /** Whether the multi-token term matches the tokens starting at `start`. */
@@ -248,18 +294,23 @@ function lowerBound(list: readonly number[], positions: readonly number[], min: 
   return lo;
 }
 
-/** Counts the anchors of a near cue (matches of its first group) that have every other group nearby. */
+/**
+ * Counts the anchors of a near cue (matches of its first group) that have every other group nearby, and are
+ * not negated ("Daten wurden nicht abgegriffen").
+ */
 function matchNear(
   cue: NearCue,
   groupTokens: readonly (readonly number[])[],
-  positions: readonly number[],
+  text: TokenizedText,
 ): { count: number; firstToken: number } | undefined {
+  const { positions } = text;
   const anchors = groupTokens[0] ?? [];
   let count = 0;
   let firstToken = -1;
   for (const anchor of anchors) {
     const at = positions[anchor] ?? 0;
     let earliest = anchor;
+    let latest = anchor;
     let complete = true;
     for (let g = 1; g < cue.groups.length && complete; g++) {
       const list = groupTokens[g] ?? [];
@@ -268,9 +319,12 @@ function matchNear(
       // A token serving as the anchor cannot also fill another group; take the next one then.
       const other = candidate === anchor ? list[i + 1] : candidate;
       if (other === undefined || (positions[other] ?? 0) > at + cue.window) complete = false;
-      else earliest = Math.min(earliest, other);
+      else {
+        earliest = Math.min(earliest, other);
+        latest = Math.max(latest, other);
+      }
     }
-    if (!complete) continue;
+    if (!complete || isNegated(text, earliest, latest)) continue;
     count++;
     if (firstToken < 0 || earliest < firstToken) firstToken = earliest;
   }
@@ -279,7 +333,8 @@ function matchNear(
 
 /**
  * Finds the cues of `set` in `text`. Where one token matches several single-token terms, only the heaviest
- * counts ("datenschutzverstoß" is not also "datenschutz"), so a compound is not scored twice.
+ * counts ("datenschutzverstoß" is not also "datenschutz"), so a compound is not scored twice. Negated positive
+ * cues do not count (see the module comment).
  */
 export function matchCues(text: TokenizedText, set: CompiledCueSet): CueHit[] {
   const termCounts = new Map<number, { count: number; firstToken: number }>();
@@ -292,14 +347,18 @@ export function matchCues(text: TokenizedText, set: CompiledCueSet): CueHit[] {
       }
       for (const t of set.phraseByPattern.get(id) ?? []) {
         const term = set.terms[t];
-        if (term && phraseMatchesAt(text, term, tokenIndex)) tally(termCounts, t, tokenIndex);
+        if (!term || !phraseMatchesAt(text, term, tokenIndex)) continue;
+        if (term.weight > 0 && isNegated(text, tokenIndex, tokenIndex + term.patterns.length - 1)) continue;
+        tally(termCounts, t, tokenIndex);
       }
       for (const [n, g] of set.nearByPattern.get(id) ?? []) {
         const list = groupTokens[n]?.[g];
         if (list && list[list.length - 1] !== tokenIndex) list.push(tokenIndex);
       }
     }
-    if (best >= 0) tally(termCounts, best, tokenIndex);
+    if (best < 0) return;
+    if ((set.terms[best]?.weight ?? 0) > 0 && isNegated(text, tokenIndex, tokenIndex)) return;
+    tally(termCounts, best, tokenIndex);
   });
   const hits: CueHit[] = [];
   for (const [index, { count, firstToken }] of termCounts) {
@@ -307,7 +366,7 @@ export function matchCues(text: TokenizedText, set: CompiledCueSet): CueHit[] {
     if (term) hits.push({ label: term.label, weight: term.weight, count, firstToken });
   }
   set.near.forEach((cue, n) => {
-    const found = matchNear(cue, groupTokens[n] ?? [], text.positions);
+    const found = matchNear(cue, groupTokens[n] ?? [], text);
     if (found) hits.push({ label: cue.label, weight: cue.weight, ...found });
   });
   return hits;

@@ -206,3 +206,71 @@ describe.skipIf(!existsSync(samples))('assessRelevance: the real samples in ../s
     });
   }
 });
+
+describe('assessRelevance: vocabulary families added from the evaluation', () => {
+  const relevantIn = (title: string, text: string, language: 'de' | 'en'): boolean =>
+    assessRelevance({ title, text, language, scope: 'general', companyCount: 1 }).relevant;
+
+  it.each([
+    ['de', 'Auskunftei: Kreditwürdigkeit per Algorithmus', 'Ob ein Kunde ein Darlehen bekommt, bestimmt bei der Bank ein Scoring-Verfahren.'],
+    ['de', 'Bank lehnte Kredit allein wegen niedrigem Score ab', 'Der Kunde erfuhr nicht, wie sein Wert berechnet wurde.'],
+    ['en', 'Lender used automated decisions to reject applicants', 'A credit score set by software decided who got a loan.'],
+  ] as const)('automated scoring and credit decisions (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Dienstleister hörten private Telefonate von Kunden mit', 'Angestellte eines Callcenters sollen Gespräche ausgewertet haben.'],
+    ['de', 'Sprachassistent: Mitschnitte wurden von Fremden mitgehört', 'Ein Zulieferer belauscht seit Monaten Aufnahmen.'],
+    ['en', 'Contractors listened to private recordings from smart speakers', 'The audio was meant to improve the speech software.'],
+  ] as const)('eavesdropping by staff or contractors (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['en', 'Browser maker kept browsing histories of private windows', 'The company says it will change the feature.'],
+    ['en', 'Streaming box sends your viewing history to advertisers', 'Users are rarely told about it.'],
+    ['de', 'Erweiterung schickte den Browserverlauf an einen Server', 'Betroffen sind mehrere Hunderttausend Installationen.'],
+  ] as const)('browsing and viewing records (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['en', 'Prosecutors demanded chat records from a messaging company', 'The company says it challenged the order.'],
+    ['de', 'Ermittler fragten Standortdaten beim Mobilfunker ab', 'Der Anbieter lieferte die Daten ohne Widerspruch.'],
+  ] as const)('authorities demanding data (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it('a flaw that "legte … offen" exposes data', () => {
+    expect(relevantIn('Programmierfehler legte Bestellungen von Kunden offen', 'Die Lücke ist inzwischen geschlossen.', 'de')).toBe(true);
+    // The same verb about a company's own figures is no privacy story.
+    expect(relevantIn('Versandhändler legte Quartalszahlen offen', 'Der Umsatz stieg deutlich.', 'de')).toBe(false);
+  });
+
+  it('"Metadaten" alone is weak evidence: an explainer about catalogues is no privacy story', () => {
+    const text =
+      'Zu jedem Foto im Archiv gehören Metadaten wie Datum, Ort und Urheber. Museen pflegen diese Angaben sorgfältig, ' +
+      'damit Sammlungen auffindbar bleiben. Ein neuer Standard soll den Austausch zwischen Häusern erleichtern.';
+    expect(relevantIn('Ordnung im Fotoarchiv: Wozu Metadaten gut sind', text, 'de')).toBe(false);
+  });
+
+  it('a reassurance that no data was affected does not make an outage a privacy story', () => {
+    const de = assessRelevance({
+      title: 'Störung legt Onlinebanking stundenlang lahm',
+      text: 'Kunden konnten am Morgen keine Überweisungen tätigen. Die Bank betonte, es seien keine Kundendaten abgeflossen und keine Konten betroffen. Am Mittag lief der Dienst wieder.',
+      language: 'de',
+      scope: 'general',
+      companyCount: 1,
+    });
+    const en = assessRelevance({
+      title: 'Payment outage hits shops across the country',
+      text: 'Card terminals failed for three hours. The provider said no personal data was exposed or accessed, and the cause was a faulty update.',
+      language: 'en',
+      scope: 'general',
+      companyCount: 1,
+    });
+    expect(de.relevant).toBe(false);
+    expect(en.relevant).toBe(false);
+  });
+});

@@ -68,6 +68,82 @@ describe('classifyIncidentTypes: the title’s main act comes first', () => {
   });
 });
 
+describe('classifyIncidentTypes: vocabulary families and constructions', () => {
+  const primary = (title: string, text: string, language: 'de' | 'en') => classifyIncidentTypes(title, text, language)[0];
+
+  it('staff sharing or listening to private recordings is insider abuse', () => {
+    expect(primary('Angestellte eines Pflegedienstes teilten private Fotos von Patienten', '', 'de')).toBe('insider_abuse');
+    expect(primary('Callcenter-Mitarbeiter hörten vertrauliche Telefonate von Kunden mit', '', 'de')).toBe('insider_abuse');
+    expect(primary("Hotel staff shared private footage from guests' rooms", '', 'en')).toBe('insider_abuse');
+    expect(primary('Contractors listened to confidential recordings of users', '', 'en')).toBe('insider_abuse');
+  });
+
+  it('staff sharing photos of an event is not', () => {
+    expect(classifyIncidentTypes('Staff shared photos of the launch event', 'The team celebrated the release.', 'en')).toEqual([]);
+  });
+
+  it('location and time tracking of workers is tracking', () => {
+    expect(primary('Paketdienst erfasst Zusteller sekundengenau', 'Die App übermittelt den Standort laufend an die Zentrale.', 'de')).toBe(
+      'tracking',
+    );
+    expect(primary('Spedition späht Fahrer per Telematik aus', '', 'de')).toBe('tracking');
+    expect(primary('Delivery platform tracked couriers every few seconds', '', 'en')).toBe('tracking');
+  });
+
+  it('browsing and viewing records are tracking', () => {
+    expect(primary('Antivirus tool collected browsing histories', 'The data reached analytics partners.', 'en')).toBe('tracking');
+    expect(primary('Fernseher zeichnet Surfverhalten auf', 'Daraus entsteht personalisierte Werbung.', 'de')).toBe('tracking');
+  });
+
+  it('a changed privacy notice is a policy change', () => {
+    expect(primary('Messenger ändert Datenschutzhinweise für neue Funktionen', '', 'de')).toBe('policy_change');
+    expect(primary('Fitness app updates its privacy notice to allow ads', '', 'en')).toBe('policy_change');
+  });
+
+  it('a complaint or a missing legal basis makes unlawful processing lead over the announced practice', () => {
+    expect(primary('Beschwerde gegen Netzwerk: Fotos für KI-Training genutzt', '', 'de')).toBe('unlawful_processing');
+    expect(primary('Complaints filed over chatbot trained on users\' messages', '', 'en')).toBe('unlawful_processing');
+    expect(primary('Videoanalyse der Stadt: Datenschützer sehen keine Rechtsgrundlage', '', 'de')).toBe('unlawful_processing');
+    // The announcement itself stays a policy change.
+    expect(primary('Netzwerk ändert Datenschutzrichtlinie: Fotos fließen ins KI-Training', '', 'de')).toBe('policy_change');
+  });
+
+  it('consent missing in other words is unlawful processing', () => {
+    expect(classifyIncidentTypes('Fitnessstudio speicherte Fingerabdrücke ohne ausdrückliche Einwilligung', '', 'de')).toContain(
+      'unlawful_processing',
+    );
+    expect(classifyIncidentTypes('Gym stored fingerprints without members\' consent', '', 'en')).toContain('unlawful_processing');
+  });
+
+  it('automated credit decisions are unlawful processing; a court headline is enforcement', () => {
+    expect(classifyIncidentTypes('Gericht: Bank darf Kredit nicht allein nach Score ablehnen', '', 'de')).toEqual([
+      'enforcement',
+      'unlawful_processing',
+    ]);
+    expect(primary('Landlord used automated decisions to reject tenants', 'A credit score alone decided.', 'en')).toBe('unlawful_processing');
+  });
+
+  it('authorities demanding records is authority access; investigators looking into a leak are not', () => {
+    expect(primary('Police have been demanding chat records from messaging apps', '', 'en')).toBe('authority_access');
+    expect(classifyIncidentTypes('Ermittlungen gegen Händler wegen weitergegebener Kundendaten', '', 'de')).not.toContain(
+      'authority_access',
+    );
+  });
+
+  it('a flaw that "legte … offen" is a breach', () => {
+    expect(primary('Konfigurationsfehler legte Rezepte von Patienten offen', '', 'de')).toBe('breach');
+  });
+
+  it('a negated leak is no breach', () => {
+    expect(classifyIncidentTypes('Ausfall beim Cloudanbieter', 'Es sind nach Angaben des Anbieters keine Kundendaten abgeflossen.', 'de')).toEqual([]);
+    expect(classifyIncidentTypes('Cloud provider outage', 'The provider said no customer records were exposed.', 'en')).toEqual([]);
+  });
+
+  it('settling a lawsuit is enforcement', () => {
+    expect(classifyIncidentTypes('Data broker agrees to settle lawsuit over location tracking', '', 'en')).toContain('enforcement');
+  });
+});
+
 describe('classifyIncidentTypes: hostile input', () => {
   it('stays bounded and returns known types only', () => {
     const inputs: [string, string][] = [
