@@ -1,7 +1,7 @@
 import type { Analysis, Incident, IncidentSource } from '../model/analysis.ts';
 import type { Article } from '../model/item.ts';
 import type { Gazetteer } from './company-gazetteer.ts';
-import { findSameIncident, type GroupingCandidate, type IncidentIndex } from './group-incidents.ts';
+import { findSameIncident, incidentSignature, type GroupingCandidate, type IncidentIndex } from './group-incidents.ts';
 
 /** Where incidents live: the store's incident repository, or an in-memory index for `analyze`. */
 export interface IncidentSink extends IncidentIndex {
@@ -20,6 +20,9 @@ export interface Assignment {
  * language) within the grouping window, or a new one. Idempotent per article — handing the same article over
  * again after a crash finds it already among the sources and changes nothing — because the new incident's id
  * is derived from the article, and a source is never added twice.
+ *
+ * The incident keeps a bounded signature of its sources' full texts (numbers, names, bilingual notions), so
+ * that a later article is matched against more than the first article's title and summary.
  *
  * Not safe to run concurrently for articles that may share an incident: callers serialise (one at a time).
  */
@@ -63,6 +66,7 @@ export async function assignIncident(
       types: union(same.types, candidate.types),
       lastSeen: later(same.lastSeen, article.published),
       sources: [...same.sources, source],
+      signature: incidentSignature(candidate, same.signature),
     };
     await sink.put(merged);
     return { incident: merged, isNew: false };
@@ -77,6 +81,7 @@ export async function assignIncident(
     firstSeen: article.published,
     lastSeen: article.published,
     sources: [source],
+    signature: incidentSignature(candidate),
   };
   await sink.put(incident);
   return { incident, isNew: true };

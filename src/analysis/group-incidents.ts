@@ -1,7 +1,7 @@
 import type { Incident, IncidentType } from '../model/analysis.ts';
 import type { Language } from '../model/feed.ts';
-import { conceptWeight, fingerprint } from './incident-fingerprint.ts';
-import type { Fingerprint } from './incident-fingerprint.ts';
+import { absorbSignature, conceptWeight, fingerprint, toSignature } from './incident-fingerprint.ts';
+import type { Fingerprint, Signature } from './incident-fingerprint.ts';
 
 /** An analysed article, as grouping sees it. */
 export interface GroupingCandidate {
@@ -25,16 +25,23 @@ export interface IncidentIndex {
 export const GROUPING_WINDOW_DAYS = 14;
 
 /**
- * The bar for "same incident". Company, type and date at their best add up to 0.6 — by design below the bar, so
- * a company's two incidents of one kind in one week are not merged on those alone: some shared specific must
- * add at least 0.1 (a number such as an amount or count, a name, a multi-word name, a same-language title
- * overlap, or — weakest — three or more shared privacy notions). Without any shared type, only a wealth of
- * specifics (several numbers and names) clears the bar; without a shared company nothing does.
+ * The bar for "same incident". Company, type and date at their best add up to 0.45 — by design well below the
+ * bar, so a company's two incidents of one kind in one week are not merged on those alone: shared specifics
+ * must add at least 0.15 (a number and a name, a multi-word name, a same-language title overlap, or a like
+ * outline of privacy notions across the full texts). Types weigh little: the classifier gives each article
+ * the aspect it leads with (the insiders' act, the prosecutors' inquiry), so two reports of one incident often
+ * disagree on them; what sets a company's incidents apart is what they are about. Without any shared type,
+ * strong specifics still clear the bar; without a shared company nothing does.
  */
-export const SAME_INCIDENT_THRESHOLD = 0.7;
+export const SAME_INCIDENT_THRESHOLD = 0.6;
 
-const WEIGHTS = { company: 0.25, type: 0.25, date: 0.1, specifics: 0.4 } as const;
-const EVIDENCE = { name: 0.2, phrase: 0.35, concept: 0.1, titleOverlap: 0.8 } as const;
+const WEIGHTS = { company: 0.25, type: 0.1, date: 0.1, specifics: 0.55 } as const;
+const EVIDENCE = { name: 0.2, phrase: 0.35, conceptSimilarity: 0.9, titleOverlap: 0.8 } as const;
+/**
+ * Shared concept weight at which concept similarity counts in full: one or two shared notions (data of
+ * customers, an authority) are what any two stories of a company may share; four are a story's outline.
+ */
+const FULL_CONCEPT_MASS = 4;
 const DAY_MS = 86_400_000;
 /** Bounds per article: related ids asked for, and incidents scored. */
 const MAX_COMPANY_IDS = 64;
@@ -195,11 +202,28 @@ function specificsScore(ours: Fingerprint, theirs: Fingerprint, companyWords: Re
     if (name.split(/[ -]/).every((word) => companyWords.has(word))) continue;
     add(name.includes(' ') ? EVIDENCE.phrase : EVIDENCE.name);
   }
-  for (const concept of ours.concepts) {
-    if (theirs.concepts.has(concept)) add(EVIDENCE.concept * conceptWeight(concept));
-  }
+  add(EVIDENCE.conceptSimilarity * conceptSimilarity(ours.concepts, theirs.concepts));
   add(EVIDENCE.titleOverlap * titleOverlap(ours, theirs, companyWords));
   return 1 - missing;
+}
+
+/**
+ * How alike two texts' bilingual privacy notions are: the weighted Dice overlap of the two concept sets,
+ * scaled down while the shared weight is below FULL_CONCEPT_MASS. Unlike counting shared notions, this does
+ * not grow with the length of the texts: two long articles on different matters share many common notions,
+ * but a small part of either.
+ */
+function conceptSimilarity(ours: ReadonlySet<string>, theirs: ReadonlySet<string>): number {
+  let shared = 0;
+  let total = 0;
+  for (const concept of ours) {
+    const weight = conceptWeight(concept);
+    total += weight;
+    if (theirs.has(concept)) shared += weight;
+  }
+  for (const concept of theirs) total += conceptWeight(concept);
+  if (total === 0) return 0;
+  return ((2 * shared) / total) * Math.min(1, shared / FULL_CONCEPT_MASS);
 }
 
 /** The best Jaccard overlap between a title of each side in the same language, company names left out. */
@@ -231,7 +255,18 @@ function candidateFingerprint(candidate: GroupingCandidate): Fingerprint {
   return print;
 }
 
-/** An incident's specifics come from what it keeps: its title and summary, and every source's title. */
+/**
+ * What an incident keeps for matching after `candidate` joins it (or starts it): the specifics of its full text
+ * added to `previous`, the incident's signature so far. Bounded, however many sources the incident gathers.
+ */
+export function incidentSignature(candidate: GroupingCandidate, previous?: Signature): Signature {
+  return toSignature(candidateFingerprint(candidate), previous);
+}
+
+/**
+ * An incident's specifics come from what it keeps: its title and summary, every source's title, and the
+ * signature of its sources' full texts.
+ */
 function incidentFingerprint(incident: Incident): Fingerprint {
   let print = incidentPrints.get(incident);
   if (print === undefined) {
@@ -243,6 +278,7 @@ function incidentFingerprint(incident: Incident): Fingerprint {
       titles.filter((title) => typeof title.text === 'string'),
       [{ text: typeof incident.summary === 'string' ? incident.summary : '', language: incident.language }],
     );
+    absorbSignature(print, incident.signature);
     incidentPrints.set(incident, print);
   }
   return print;

@@ -1,3 +1,4 @@
+import type { Incident } from '../model/analysis.ts';
 import type { Language } from '../model/feed.ts';
 import keywordData from './data/bilingual-keywords.json' with { type: 'json' };
 import commonWordData from './data/grouping-common-words.json' with { type: 'json' };
@@ -43,22 +44,39 @@ function fold(text: string): string {
 
 interface ConceptTables {
   exact: Map<string, string>;
-  /** First words of two-word terms: only after one of these is the word pair looked up. */
-  bigramStarters: Set<string>;
+  /** Leading words of multi-word terms (up to three words): only after one of these is a word group looked up. */
+  phraseStarters: Set<string>;
   /** Prefix terms by their first three letters: a word is checked against only a handful. */
   prefixes: Map<string, { prefix: string; concept: string }[]>;
+  /**
+   * Infix terms ("*ministerium*"): the heads of German compounds, found anywhere in a word
+   * ("Bundesverbraucherschutzministerium"). Checked last, and only for words no other term matched.
+   */
+  infixes: { infix: string; concept: string }[];
   weights: Map<string, number>;
 }
 
+/** Longest multi-word term, in words. */
+const MAX_TERM_WORDS = 3;
+
 function buildConceptTables(): ConceptTables {
-  const tables: ConceptTables = { exact: new Map(), prefixes: new Map(), weights: new Map(), bigramStarters: new Set() };
+  const tables: ConceptTables = {
+    exact: new Map(),
+    prefixes: new Map(),
+    infixes: [],
+    weights: new Map(),
+    phraseStarters: new Set(),
+  };
   for (const [concept, entry] of Object.entries(keywordData.concepts)) {
     const { de, en, weight } = entry as { de: string[]; en: string[]; weight?: number };
     tables.weights.set(concept, weight ?? 1);
     for (const raw of [...de, ...en]) {
       const term = fold(raw);
-      if (term.includes(' ')) tables.bigramStarters.add(term.slice(0, term.indexOf(' ')));
-      if (term.endsWith('*')) {
+      const words = term.split(' ');
+      for (let n = 1; n < Math.min(words.length, MAX_TERM_WORDS); n += 1) tables.phraseStarters.add(words.slice(0, n).join(' '));
+      if (term.startsWith('*') && term.endsWith('*')) {
+        tables.infixes.push({ infix: term.slice(1, -1), concept });
+      } else if (term.endsWith('*')) {
         const prefix = term.slice(0, -1);
         const bucket = tables.prefixes.get(prefix.slice(0, 3)) ?? [];
         bucket.push({ prefix, concept });
@@ -94,6 +112,19 @@ function conceptOf(folded: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A single word's concept: the whole word's, else that of its last hyphenated part ("Amazon-Mitarbeiter",
+ * "O2-Standortdaten": German compounds name their head last), else an infix term's.
+ */
+function wordConcept(folded: string): string | undefined {
+  const whole = conceptOf(folded);
+  if (whole !== undefined) return whole;
+  const hyphen = folded.lastIndexOf('-');
+  const head = hyphen > 0 ? conceptOf(folded.slice(hyphen + 1)) : undefined;
+  if (head !== undefined) return head;
+  return CONCEPTS.infixes.find(({ infix }) => folded.includes(infix))?.concept;
+}
+
 /** Words: letters and digits, joined by inner hyphens or apostrophes ("E-Mail", "Amazon's"). Linear: separators are required. */
 const WORD = /[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*/gu;
 /** Numerals with optional grouping or decimal separators; dates like 14.03.2024 fail parsing and are dropped. */
@@ -125,9 +156,70 @@ export function fingerprint(titles: FingerprintPart[], bodies: FingerprintPart[]
   return print;
 }
 
+/** An incident's stored specifics (see `Incident.signature`). */
+export type Signature = NonNullable<Incident['signature']>;
+
+/** Bounds on a stored signature, whatever the number of sources: a few kilobytes per incident. */
+const MAX_SIGNATURE_NAMES = 300;
+const MAX_SIGNATURE_NUMBERS = 80;
+const MAX_SIGNATURE_CONCEPTS = 120;
+
+/**
+ * `print`'s numbers, names and concepts in stored form, added to `previous` (an incident's earlier sources):
+ * what is already there keeps its place, new entries fill up to the bounds; a name becomes reliable and a
+ * number takes the larger weight when either side says so. Titles are not kept: the incident has its sources'.
+ */
+export function toSignature(print: Fingerprint, previous?: unknown): Signature {
+  const merged: Fingerprint = { numbers: new Map(), named: new Map(), concepts: new Set(), titles: [] };
+  absorbSignature(merged, previous);
+  absorbSignature(merged, { numbers: [...print.numbers], names: [...print.named], concepts: [...print.concepts] });
+  return {
+    numbers: [...merged.numbers].slice(0, MAX_SIGNATURE_NUMBERS),
+    names: [...merged.named].slice(0, MAX_SIGNATURE_NAMES),
+    concepts: [...merged.concepts].slice(0, MAX_SIGNATURE_CONCEPTS),
+  };
+}
+
+/**
+ * Adds a stored signature's specifics to `print`; at most a signature's bounds of each kind are read. Reads
+ * defensively: a missing or malformed signature (an incident stored by an older version, a hand-edited store)
+ * adds what is well-formed and nothing else.
+ */
+export function absorbSignature(print: Fingerprint, signature: unknown): void {
+  if (typeof signature !== 'object' || signature === null) return;
+  const { numbers, names, concepts } = signature as Partial<Record<keyof Signature, unknown>>;
+  for (const [key, weight] of pairs(numbers, 'number', MAX_SIGNATURE_NUMBERS)) {
+    print.numbers.set(key, Math.max(Math.min(1, Math.max(0, weight)), print.numbers.get(key) ?? 0));
+  }
+  for (const [name, reliable] of pairs(names, 'boolean', MAX_SIGNATURE_NAMES)) {
+    print.named.set(name, reliable || print.named.get(name) === true);
+  }
+  if (!Array.isArray(concepts)) return;
+  for (const concept of concepts.slice(0, MAX_SIGNATURE_CONCEPTS)) {
+    if (typeof concept === 'string') print.concepts.add(concept);
+  }
+}
+
+/** The well-formed [string, value] pairs of a stored list, at most `limit` of them looked at. */
+function pairs<T extends 'number' | 'boolean'>(
+  list: unknown,
+  valueType: T,
+  limit: number,
+): [string, T extends 'number' ? number : boolean][] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .slice(0, limit)
+    .filter(
+      (entry): entry is [string, T extends 'number' ? number : boolean] =>
+        Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === valueType &&
+        (valueType !== 'number' || Number.isFinite(entry[1])),
+    );
+}
+
 function readPart(print: Fingerprint, text: string, language: Language, withNames: boolean): void {
   readNumbers(print, text, language);
-  let previousFolded = '';
+  /** The folded words before this one, nearest last, for multi-word terms. */
+  let previous: string[] = [];
   let phrase: string[] = [];
   const closePhrase = (): void => {
     // Every run of two or more words: "Datenschutzbeauftragter Stefan Brink" also yields "stefan brink".
@@ -142,12 +234,11 @@ function readPart(print: Fingerprint, text: string, language: Language, withName
   for (const match of text.matchAll(WORD)) {
     const start = match.index;
     const word = wordInfo(match[0]);
-    const concept =
-      word.concept ?? (CONCEPTS.bigramStarters.has(previousFolded) ? conceptOf(`${previousFolded} ${word.folded}`) : undefined);
+    const concept = phraseConcept(previous, word.folded) ?? word.concept;
     if (concept !== undefined) print.concepts.add(concept);
     const adjacent = start - lastEnd === 1 && text[lastEnd] === ' ';
     lastEnd = start + match[0].length;
-    previousFolded = word.folded;
+    previous = [...previous, word.folded].slice(1 - MAX_TERM_WORDS);
     if (!withNames) continue;
 
     if (word.shape === undefined || concept !== undefined) {
@@ -161,6 +252,17 @@ function readPart(print: Fingerprint, text: string, language: Language, withName
     }
   }
   closePhrase();
+}
+
+/** The concept of a multi-word term ending in `word` ("law enforcement", "data protection authority"): the longer match wins over the word's own. */
+function phraseConcept(previous: readonly string[], word: string): string | undefined {
+  for (let start = 0; start < previous.length; start += 1) {
+    const lead = previous.slice(start).join(' ');
+    if (!CONCEPTS.phraseStarters.has(lead)) continue;
+    const concept = conceptOf(`${lead} ${word}`);
+    if (concept !== undefined) return concept;
+  }
+  return undefined;
 }
 
 interface WordInfo {
@@ -178,7 +280,7 @@ function wordInfo(token: string): WordInfo {
   if (info === undefined) {
     const raw = token.endsWith("'s") || token.endsWith('’s') ? token.slice(0, -2) : token;
     const folded = fold(raw);
-    info = { folded, concept: conceptOf(folded), shape: nameShape(raw, folded) };
+    info = { folded, concept: wordConcept(folded), shape: nameShape(raw, folded) };
     if (WORD_CACHE.size >= MAX_CACHED_WORDS) WORD_CACHE.clear();
     WORD_CACHE.set(token, info);
   }

@@ -94,4 +94,11 @@ export interface Incident {
   /** The latest source's publication date (the grouping window runs from here). */
   lastSeen: string;
   sources: IncidentSource[];
+  /**
+   * The language-independent specifics of all its sources' full texts, merged and bounded, so that a later
+   * article (another outlet, another language) can be matched against more than the title and summary:
+   * numbers with their weight, folded names with whether they count on their own, bilingual concept ids.
+   * Filled by grouping (`incidentSignature`); absent on incidents stored before it existed.
+   */
+  signature?: { numbers: [string, number][]; names: [string, boolean][]; concepts: string[] };
 }

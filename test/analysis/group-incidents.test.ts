@@ -5,11 +5,12 @@ import {
   createInMemoryIncidentIndex,
   findSameIncident,
   GROUPING_WINDOW_DAYS,
+  incidentSignature,
   SAME_INCIDENT_THRESHOLD,
   sameIncidentScore,
 } from '../../src/analysis/group-incidents.ts';
 import type { GroupingCandidate } from '../../src/analysis/group-incidents.ts';
-import { fingerprint, parseNumeral } from '../../src/analysis/incident-fingerprint.ts';
+import { absorbSignature, fingerprint, parseNumeral, toSignature } from '../../src/analysis/incident-fingerprint.ts';
 import { cleanArticleText } from '../../src/ingest/clean-article-text.ts';
 import type { Incident } from '../../src/model/analysis.ts';
 
@@ -60,6 +61,11 @@ function incidentOf(article: GroupingCandidate, outlet: string): Incident {
       },
     ],
   };
+}
+
+/** The incident an article starts, with the signature of its full text, as assignIncident now files it. */
+function signedIncidentOf(article: GroupingCandidate, outlet: string): Incident {
+  return { ...incidentOf(article, outlet), signature: incidentSignature(article) };
 }
 
 // Fixtures in our own words.
@@ -318,5 +324,182 @@ describe.skipIf(!existsSync(samples))('grouping the real samples in ../shared/sa
     const index = createInMemoryIncidentIndex();
     await index.put(incidentOf(insiders, 'example-blog.de'));
     expect(await findSameIncident(ring, index, related)).toBeUndefined();
+    // Also when the incident carries the signature of the whole (long) insider article.
+    const signed = createInMemoryIncidentIndex();
+    await signed.put(signedIncidentOf(insiders, 'example-blog.de'));
+    expect(await findSameIncident(ring, signed, related)).toBeUndefined();
+  });
+
+  it('groups the English Ring report with the signed German article as well', async () => {
+    const index = createInMemoryIncidentIndex();
+    await index.put(signedIncidentOf(ring, 'golem.de'));
+    await index.put(signedIncidentOf(insiders, 'example-blog.de'));
+    expect((await findSameIncident({ ...ringEnglish, published: at(ring.published, 1) }, index, related))?.id).toBe(
+      `i-${ring.articleKey}`,
+    );
+  });
+});
+
+// A parcel service's staff passing recipients' data to fraudsters, told by a German and an English outlet that
+// lead with different aspects (the prosecutors' inquiry, the insiders' act); and the same firm's unrelated
+// story of the same week. All in our own words; the firm is invented.
+const parcelGerman: GroupingCandidate = {
+  articleKey: 'parcel-de',
+  title: 'Staatsanwaltschaft ermittelt gegen Beschäftigte von Paketblitz',
+  text:
+    'Die Staatsanwaltschaft Bremen ermittelt gegen mehrere Beschäftigte des Paketdienstes Paketblitz. ' +
+    'Sie sollen Namen, Adressen und Telefonnummern von Empfängern an eine Betrügerbande weitergegeben haben. ' +
+    'Die Bande verschickte damit gefälschte Zustellnachrichten. ' +
+    'Paketblitz hat die Mitarbeiter nach eigenen Angaben entlassen und die Datenschutzbehörde informiert.',
+  language: 'de',
+  published: '2025-06-02T08:00:00.000Z',
+  companies: ['paketblitz'],
+  types: ['authority_access'],
+};
+
+const parcelEnglish: GroupingCandidate = {
+  articleKey: 'parcel-en',
+  title: 'Parcel company workers passed recipients\' details to scammers',
+  text:
+    'Several workers at the delivery firm Paketblitz handed the names, home addresses and phone numbers of parcel recipients to a criminal gang. ' +
+    'The scammers used them for fake delivery notices, according to prosecutors in Bremen. ' +
+    'Paketblitz said the employees had been fired and that it had told the data protection authority.',
+  language: 'en',
+  published: at(parcelGerman.published, 1),
+  companies: ['paketblitz'],
+  types: ['insider_abuse'],
+};
+
+const parcelTracking: GroupingCandidate = {
+  articleKey: 'parcel-tracking',
+  title: 'Paketblitz überwacht seine Zusteller per App',
+  text:
+    'Der Paketdienst Paketblitz zeichnet über die Scanner-App seiner Zustellerinnen und Zusteller jede Pause und jeden Standort auf. ' +
+    'Die Gewerkschaft spricht von lückenloser Leistungskontrolle. ' +
+    'Paketblitz erklärt, die Daten dienten nur der Tourenplanung.',
+  language: 'de',
+  published: at(parcelGerman.published, 2),
+  companies: ['paketblitz'],
+  types: ['tracking'],
+};
+
+describe('grouping on the full text: bilingual notions and the incident signature', () => {
+  it('groups two reports of one incident that lead with different aspects (types disagree)', async () => {
+    const index = createInMemoryIncidentIndex();
+    await index.put(signedIncidentOf(parcelGerman, 'example-news.de'));
+    expect((await findSameIncident(parcelEnglish, index, related))?.id).toBe('i-parcel-de');
+  });
+
+  it('keeps the same firm\'s other story of the same week apart', async () => {
+    const index = createInMemoryIncidentIndex();
+    await index.put(signedIncidentOf(parcelGerman, 'example-news.de'));
+    expect(await findSameIncident(parcelTracking, index, related)).toBeUndefined();
+    expect(sameIncidentScore(parcelTracking, signedIncidentOf(parcelGerman, 'x'), related)).toBeLessThan(0.45);
+  });
+
+  it('keeps two stories of one kind apart when they share only everyday notions', () => {
+    const first: GroupingCandidate = {
+      ...parcelGerman,
+      articleKey: 'parcel-leak',
+      title: 'Paketblitz: Kundenkonten offen einsehbar',
+      text: 'Bei Paketblitz waren Kundenkonten samt E-Mail-Adressen offen einsehbar. Ein Sicherheitsforscher meldete die Lücke.',
+      types: ['breach'],
+    };
+    const second: GroupingCandidate = {
+      ...parcelGerman,
+      articleKey: 'parcel-hack',
+      title: 'Hacker erbeuten Passwörter bei Paketblitz',
+      text: 'Angreifer haben bei Paketblitz Passwörter und E-Mail-Adressen von Kunden erbeutet. Das Unternehmen setzt alle Zugangsdaten zurück.',
+      published: at(parcelGerman.published, 3),
+      types: ['breach'],
+    };
+    expect(sameIncidentScore(second, signedIncidentOf(first, 'x'), related)).toBeLessThan(SAME_INCIDENT_THRESHOLD);
+  });
+
+  it('matches a later article against the whole first article, not only its lead', () => {
+    // The specifics the two share sit in the German article's later sentences, past its summary.
+    const german: GroupingCandidate = {
+      ...parcelGerman,
+      text:
+        `${parcelGerman.text} Der Verband der Paketdienste spricht von einem Einzelfall. Die Ermittler prüfen 1.842 Sendungen. ` +
+        'Nach Angaben der Ermittler liegt der Schaden bei 212.500 Euro.',
+    };
+    const english: GroupingCandidate = {
+      ...parcelEnglish,
+      title: 'Parcel fraud damage put at 212,500 euros',
+      text: 'Investigators in Bremen are checking 1,842 shipments handled by Paketblitz. The damage is estimated at 212,500 euros.',
+      types: ['breach'],
+    };
+    const withSignature = sameIncidentScore(english, signedIncidentOf(german, 'x'), related);
+    const withoutSignature = sameIncidentScore(english, incidentOf(german, 'x'), related);
+    expect(withSignature).toBeGreaterThanOrEqual(SAME_INCIDENT_THRESHOLD);
+    expect(withoutSignature).toBeLessThan(withSignature);
+  });
+});
+
+describe('fingerprint: bilingual notions', () => {
+  const conceptsOf = (text: string, language: 'de' | 'en'): Set<string> => fingerprint([], [{ text, language }]).concepts;
+
+  it('matches terms of two and three words', () => {
+    expect(conceptsOf('The data protection authority in Dublin opened a case.', 'en').has('regulator')).toBe(true);
+    expect(conceptsOf('Under the new terms of service, uploads may be reused.', 'en').has('terms')).toBe(true);
+    expect(conceptsOf('Die Fotos wurden ohne berechtigtes Interesse verwendet.', 'de').has('legal_basis')).toBe(true);
+  });
+
+  it("reads the head of hyphenated compounds and known heads inside German compounds", () => {
+    expect(conceptsOf('Zwei Paketblitz-Mitarbeiter wurden befragt.', 'de').has('employees')).toBe(true);
+    expect(conceptsOf('Das Bundesjustizministerium prüft den Vorgang.', 'de').has('ministry')).toBe(true);
+    expect(conceptsOf('Die Landesdatenschutzbehörde hat ein Verfahren eröffnet.', 'de').has('regulator')).toBe(true);
+    expect(conceptsOf('Bilder aus Mietfahrzeugen tauchten im Netz auf.', 'de').has('vehicles')).toBe(true);
+  });
+
+  it('maps the same notions in German and English', () => {
+    const german = conceptsOf(
+      'Die Staatsanwaltschaft wirft Betrügern vor, mit Ersatz-SIM-Karten Konten übernommen zu haben. Mehrere Reporter berichten, die Fahrer seien entlassen worden.',
+      'de',
+    );
+    const english = conceptsOf(
+      'Prosecutors accuse fraudsters of taking over accounts with replacement SIM cards. Several reporters say the drivers were fired.',
+      'en',
+    );
+    for (const concept of ['prosecutors', 'fraud', 'sim_card', 'journalists', 'drivers', 'dismissal']) {
+      expect(german.has(concept), `de ${concept}`).toBe(true);
+      expect(english.has(concept), `en ${concept}`).toBe(true);
+    }
+  });
+});
+
+describe('the incident signature', () => {
+  it('keeps what the full text says, merges sources and stays bounded', () => {
+    const first = incidentSignature(parcelGerman);
+    expect(first.concepts).toEqual(expect.arrayContaining(['prosecutors', 'fraud', 'employees']));
+    expect(first.names.map(([name]) => name)).toContain('bremen');
+    const merged = incidentSignature(parcelEnglish, first);
+    expect(merged.concepts).toEqual(expect.arrayContaining(first.concepts));
+    expect(merged.names.find(([name]) => name === 'bremen')?.[1]).toBe(true);
+
+    let grown = merged;
+    for (let i = 0; i < 30; i += 1) {
+      const words = Array.from({ length: 200 }, (_, j) => `Ort${i}x${j} Name${i}y${j}`).join(', ');
+      const numbers = Array.from({ length: 100 }, (_, j) => `${(i * 1000 + j) * 7919}`).join(' ');
+      grown = incidentSignature({ ...parcelEnglish, articleKey: `bulk-${i}`, text: `${words}. ${numbers}` }, grown);
+    }
+    expect(grown.names.length).toBeLessThanOrEqual(300);
+    expect(grown.numbers.length).toBeLessThanOrEqual(80);
+    // What the first sources said keeps its place.
+    expect(grown.names.map(([name]) => name)).toContain('bremen');
+    expect(JSON.parse(JSON.stringify(grown))).toEqual(grown);
+  });
+
+  it('reads a malformed stored signature without throwing, taking only what is well-formed', () => {
+    const print = fingerprint([], []);
+    absorbSignature(print, { numbers: [['42000', 0.35], ['x', 'heavy'], 7, ['9', 5]], names: 'bremen', concepts: [1, 'fraud'] });
+    expect([...print.numbers]).toEqual([['42000', 0.35], ['9', 1]]);
+    expect(print.named.size).toBe(0);
+    expect([...print.concepts]).toEqual(['fraud']);
+    for (const broken of [null, 42, 'text', [], { numbers: null }]) expect(() => absorbSignature(fingerprint([], []), broken)).not.toThrow();
+    expect(toSignature(fingerprint([], []), { names: [['a', true]], numbers: [], concepts: [] }).names).toEqual([['a', true]]);
+    const incident = { ...incidentOf(parcelGerman, 'x'), signature: { numbers: 'kaputt' } } as unknown as Incident;
+    expect(sameIncidentScore(parcelEnglish, incident, related)).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Analysis, Incident, IncidentSource } from '../../model/analysis.ts';
-import type { GroupingCandidate } from '../group-incidents.ts';
+import { incidentSignature, type GroupingCandidate } from '../group-incidents.ts';
 import { REAL_ANALYSIS_MODULES, type AnalysisModules } from './analysis-modules.ts';
 
 /** The part of the gazetteer the evaluation uses: parent and subsidiary look-ups. */
@@ -111,6 +111,7 @@ function newIncident(item: LabelledItem, analysis: Analysis, candidate: Grouping
     firstSeen: item.published,
     lastSeen: item.published,
     sources: [sourceOf(item, analysis)],
+    signature: incidentSignature(candidate),
   };
 }
 
@@ -121,6 +122,7 @@ function withSource(incident: Incident, item: LabelledItem, analysis: Analysis, 
     types: union(incident.types, candidate.types),
     lastSeen: item.published > incident.lastSeen ? item.published : incident.lastSeen,
     sources: [...incident.sources, sourceOf(item, analysis)],
+    signature: incidentSignature(candidate, incident.signature),
   };
 }
 
