@@ -21,8 +21,17 @@ const CANDIDATE_POOL = 10;
 const MAX_COMPANIES = 12;
 /** Two sentences sharing this share of the shorter one's content words say the same thing. */
 const REDUNDANT_OVERLAP = 0.6;
-/** A sentence whose content words are this much the title's repeats it; the card shows the title already. */
-const TITLE_REPEAT_SIMILARITY = 0.75;
+/**
+ * A sentence whose content words are this much the title's repeats it; the card shows the title already. Set
+ * high on purpose: a lead that shares most of the title's words still carries the story's gist in full (the
+ * title is not part of the summary), so only a near copy of the title is left out.
+ */
+const TITLE_REPEAT_SIMILARITY = 0.9;
+/**
+ * A card is read at a glance: two sentences are the norm, and a third joins only when all three together stay
+ * within this many characters. Longer summaries bury the gist and add words the reader did not need.
+ */
+const GLANCE_CHARS = 240;
 /** A clause cut is only worth it if it keeps at least this much of the sentence. */
 const MIN_CLAUSE_CHARS = 80;
 
@@ -31,8 +40,8 @@ const MIN_CLAUSE_CHARS = 80;
  * sentences that say who did what to whose data, and penalties keep out what is not reporting.
  */
 const WEIGHT = {
-  lead: 3,
-  leadDecay: 0.8,
+  lead: 4,
+  leadDecay: 0.7,
   company: 1.5,
   action: 1.2,
   maxActions: 2,
@@ -56,6 +65,8 @@ const WEIGHT = {
   long: -1,
   /** A sentence joins the summary only if it scores above this: weak sentences would only dilute it. */
   worthAdding: 1.5,
+  /** Each character costs reading time, so of two sentences saying about as much the shorter one wins. */
+  perChar: 0.005,
 } as const;
 
 const SHORT_CHARS = 40;
@@ -145,8 +156,8 @@ interface Candidate {
  * Scoring: position (the lead matters most), company names, privacy actions, data nouns, numbers, and overlap
  * with the title; penalties for questions, quotes, boilerplate, first-person comment, headings, sentences that
  * lean on the one before, and very short or long ones. Of the best few, every set of up to three that fits and
- * holds no two redundant sentences is tried, and the highest total (each sentence's score less a bar
- * for being worth adding) wins.
+ * holds no two redundant sentences is tried (three only within GLANCE_CHARS), and the highest total wins: each
+ * sentence's score less a bar for being worth adding and a small cost per character, so a card stays short.
  *
  * Deterministic, never throws; reads at most MAX_SPLIT_CHARS characters of text.
  */
@@ -310,9 +321,10 @@ function isWordChar(char: string | undefined): boolean {
 // Selection
 
 /**
- * Of the best CANDIDATE_POOL sentences, the set of one to three (a card is read at a glance) with the highest
- * total score that fits within SUMMARY_MAX_CHARS (joined by spaces) and holds no two redundant sentences, in the
- * article's order. Empty when no sentence fits. At most C(10,3) + C(10,2) + 10 = 175 sets are tried.
+ * Of the best CANDIDATE_POOL sentences, the set of one to three with the highest total value (see `worth`) that
+ * fits within SUMMARY_MAX_CHARS (three sentences: GLANCE_CHARS) when joined by spaces and holds no two redundant
+ * sentences, in the article's order. Empty when no sentence fits. At most C(10,3) + C(10,2) + 10 = 175 sets are
+ * tried.
  */
 function bestFittingSet(candidates: Candidate[]): Candidate[] {
   const pool = candidates
@@ -322,7 +334,7 @@ function bestFittingSet(candidates: Candidate[]): Candidate[] {
   let best: Candidate[] = [];
   let bestScore = -Infinity;
   const consider = (set: Candidate[]): void => {
-    const total = set.reduce((sum, c) => sum + c.score - WEIGHT.worthAdding, 0);
+    const total = set.reduce((sum, c) => sum + worth(c), 0);
     if (total > bestScore) {
       best = set;
       bestScore = total;
@@ -333,21 +345,26 @@ function bestFittingSet(candidates: Candidate[]): Candidate[] {
     consider([a]);
     for (let j = i + 1; j < pool.length; j++) {
       const b = pool[j]!;
-      if (!fitsTogether([a, b])) continue;
+      if (!fitsTogether([a, b], SUMMARY_MAX_CHARS)) continue;
       consider([a, b]);
       for (let k = j + 1; k < pool.length; k++) {
         const c = pool[k]!;
-        if (fitsTogether([a, b, c])) consider([a, b, c]);
+        if (fitsTogether([a, b, c], GLANCE_CHARS)) consider([a, b, c]);
       }
     }
   }
   return [...best].sort((x, y) => x.index - y.index);
 }
 
-/** Within the length limit when joined, and no sentence repeats another (checked against the last one added). */
-function fitsTogether(set: Candidate[]): boolean {
+/** What a sentence adds to a summary: its score, less the bar for being worth adding and the cost of its length. */
+function worth(candidate: Candidate): number {
+  return candidate.score - WEIGHT.worthAdding - WEIGHT.perChar * candidate.text.length;
+}
+
+/** Within `maxChars` when joined, and no sentence repeats another (checked against the last one added). */
+function fitsTogether(set: Candidate[], maxChars: number): boolean {
   const length = set.reduce((sum, c) => sum + c.text.length, 0) + set.length - 1;
-  if (length > SUMMARY_MAX_CHARS) return false;
+  if (length > maxChars) return false;
   const added = set.at(-1)!;
   return set.slice(0, -1).every((c) => similarity(c.words, added.words) < REDUNDANT_OVERLAP);
 }

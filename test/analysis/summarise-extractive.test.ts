@@ -154,6 +154,64 @@ describe('summariseExtractive', () => {
     expect(summary).toContain('rund 10.000 Kunden');
   });
 
+  it('keeps a lead that shares most of its words with the title, as the title is not part of the summary', () => {
+    const german: SummaryInput = {
+      title: 'Angreifer haben Versichertendaten von Musterkasse-Mitgliedern erbeutet',
+      language: 'de',
+      companies: ['Musterkasse'],
+      text: [
+        'Angreifer haben bei der Musterkasse die Versichertendaten von 40.000 Mitgliedern erbeutet, darunter Diagnosen.',
+        'Unbekannte waren über ein veraltetes Kundenportal in die Systeme gelangt.',
+        'Die Kasse hat das Portal abgeschaltet und die Aufsichtsbehörde informiert.',
+      ].join(' '),
+    };
+    const english: SummaryInput = {
+      title: 'Sample Airways exposes passenger records and passport numbers',
+      language: 'en',
+      companies: ['Sample Airways'],
+      text: [
+        'Sample Airways exposes passenger records of 60,000 travellers, including passport numbers.',
+        'A researcher reported the server to the airline last week.',
+        'The airline has since locked it down and informed the regulator.',
+      ].join(' '),
+    };
+    for (const input of [german, english]) {
+      const lead = splitSentences(input.text, input.language)[0]!;
+      expect(summariseExtractive(input).startsWith(lead)).toBe(true);
+    }
+  });
+
+  it('adds a third sentence only when the card stays short enough to read at a glance', () => {
+    const german: SummaryInput = {
+      title: 'Versandhändler gibt Adressen weiter',
+      language: 'de',
+      companies: ['Versandhaus Muster'],
+      text: [
+        'Das Versandhaus Muster hat Adressen von 90.000 Kunden ohne Einwilligung an Werbefirmen verkauft.',
+        'Die Landesdatenschutzbehörde ermittelt nun wegen des Verkaufs gegen das Versandhaus Muster.',
+        'Betroffene Kunden können bei der Behörde eine Beschwerde über die Weitergabe der Daten einreichen.',
+      ].join(' '),
+    };
+    const english: SummaryInput = {
+      title: 'Fitness chain shared member data',
+      language: 'en',
+      companies: ['Gym Sample'],
+      text: [
+        'Gym Sample shared the health data of 25,000 members with an insurer without their consent.',
+        'The regulator has opened an investigation into the data sharing by Gym Sample this week.',
+        'Members whose data was passed on can file a complaint about the sharing with the regulator.',
+      ].join(' '),
+    };
+    for (const input of [german, english]) {
+      // All three fit within the card's limit together, but not within a glance.
+      expect(input.text.length).toBeGreaterThan(240);
+      expect(input.text.length).toBeLessThanOrEqual(SUMMARY_MAX_CHARS);
+      const summary = summariseExtractive(input);
+      expect(splitSentences(summary, input.language)).toHaveLength(2);
+      expect(summary.startsWith(splitSentences(input.text, input.language)[0]!)).toBe(true);
+    }
+  });
+
   it('takes a shorter sentence that fits when the best ones are too long', () => {
     const long = `Die Beispiel AG hat die Daten ihrer Kunden verkauft, ${'und zwar an viele verschiedene Händler in vielen Ländern, '.repeat(6)}sagte ein Sprecher.`;
     const input: SummaryInput = {
