@@ -215,7 +215,8 @@ function escapeStrayLessThans(value: string): string {
  * Ordinary text is never touched.
  */
 function keepSnippetScanLinear(value: string): string {
-  if (snippetScanCost(value) <= 8 * value.length + 4096) return value;
+  // Without a '<' the scan is linear: most values (titles, links, ids, dates) skip the costing walk.
+  if (!value.includes('<') || snippetScanCost(value) <= 8 * value.length + 4096) return value;
   return escapeStrayLessThans(value.replace(/\n/g, ' '));
 }
 
