@@ -2,6 +2,7 @@ import type { Incident } from '../model/analysis.ts';
 import type { Language } from '../model/feed.ts';
 import keywordData from './data/bilingual-keywords.json' with { type: 'json' };
 import commonWordData from './data/grouping-common-words.json' with { type: 'json' };
+import { foldText } from './fold-text.ts';
 
 /**
  * The language-independent specifics of a text that tell one incident from another: the numbers it gives, the
@@ -37,10 +38,6 @@ const MAX_NAMES = 400;
 const MAX_NUMBERS = 200;
 const MAX_PHRASE_WORDS = 4;
 
-/** Lowercase, accents and umlaut dots removed, ß → ss: "Telefónica" and "Telefonica", "Bußgeld" and "Bussgeld" meet. */
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().replace(/ß/g, 'ss');
-}
 
 interface ConceptTables {
   exact: Map<string, string>;
@@ -71,7 +68,7 @@ function buildConceptTables(): ConceptTables {
     const { de, en, weight } = entry as { de: string[]; en: string[]; weight?: number };
     tables.weights.set(concept, weight ?? 1);
     for (const raw of [...de, ...en]) {
-      const term = fold(raw);
+      const term = foldText(raw);
       const words = term.split(' ');
       for (let n = 1; n < Math.min(words.length, MAX_TERM_WORDS); n += 1) tables.phraseStarters.add(words.slice(0, n).join(' '));
       if (term.startsWith('*') && term.endsWith('*')) {
@@ -90,8 +87,8 @@ function buildConceptTables(): ConceptTables {
 }
 
 const CONCEPTS = buildConceptTables();
-const COMMON_WORDS = new Set([...commonWordData.de, ...commonWordData.en].map(fold));
-const COMMON_NOUN_SUFFIXES = commonWordData.commonNounSuffixes.map(fold);
+const COMMON_WORDS = new Set([...commonWordData.de, ...commonWordData.en].map(foldText));
+const COMMON_NOUN_SUFFIXES = commonWordData.commonNounSuffixes.map(foldText);
 
 /** How much a shared concept weighs (1, or less for notions nearly every privacy story has). */
 export function conceptWeight(concept: string): number {
@@ -279,7 +276,7 @@ function wordInfo(token: string): WordInfo {
   let info = WORD_CACHE.get(token);
   if (info === undefined) {
     const raw = token.endsWith("'s") || token.endsWith('’s') ? token.slice(0, -2) : token;
-    const folded = fold(raw);
+    const folded = foldText(raw);
     info = { folded, concept: wordConcept(folded), shape: nameShape(raw, folded) };
     if (WORD_CACHE.size >= MAX_CACHED_WORDS) WORD_CACHE.clear();
     WORD_CACHE.set(token, info);

@@ -22,6 +22,7 @@
  * prefix/suffix look-ups are map probes over the token's own prefixes and suffixes).
  */
 import negationWords from './data/negation-words.json' with { type: 'json' };
+import { foldText } from './fold-text.ts';
 
 /** Tokens longer than this are cut: no word is longer, and it bounds the prefix and suffix probes. */
 const MAX_TOKEN_CHARS = 40;
@@ -107,10 +108,6 @@ const suffixPatterns = new Map<string, number[]>();
 const containsPatterns: { part: string; id: number }[] = [];
 const tokenCache = new Map<string, readonly number[]>();
 
-/** Lowercases, removes accents and folds ß, so "Bußgeld", "BUSSGELD" and "bussgeld" compare equal. */
-export function foldText(text: string): string {
-  return text.toLowerCase().normalize('NFD').replace(/\p{M}+/gu, '').replace(/ß/g, 'ss');
-}
 
 const NEGATING_DETERMINERS = new Set(negationWords.determiners.map(foldText));
 const NEGATING_ADVERBS = new Set(negationWords.adverbs.map(foldText));

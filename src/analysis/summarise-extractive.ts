@@ -1,6 +1,7 @@
 import type { Language } from '../model/feed.ts';
 import cues from './data/summary-cues.json' with { type: 'json' };
 import { MAX_SPLIT_CHARS, splitSentences } from './split-sentences.ts';
+import { foldText } from './fold-text.ts';
 
 /** The card's summary limit, in characters (Analysis.summary). */
 export const SUMMARY_MAX_CHARS = 320;
@@ -133,7 +134,6 @@ const ENDS_SENTENCE = /[.!?…][)"'“”’»«\]]*$/u;
 const QUOTED_RUN = /["„“«»][^"„“”«»]*["“”«»]/gu;
 /** A label like "[Update vom 1. November]:" before the sentence proper: a note to readers, not part of the story. */
 const LEADING_LABEL = /^\[[^\]]{1,60}\]:?\s+/u;
-const COMBINING_MARKS = /\p{M}/gu;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const HIGH_SURROGATE_AT_END = /[\uD800-\uDBFF]$/;
 
@@ -193,16 +193,13 @@ function withoutLeadingLabel(sentence: string): string {
 }
 
 /** Lowercase, accent-free forms for matching "Telefónica" in "Telefonica" and "Telefònica". */
-function foldForMatching(text: string): string {
-  return text.normalize('NFD').replace(COMBINING_MARKS, '').toLowerCase();
-}
 
 function normaliseCompanies(companies: string[] | undefined): string[] {
   if (!Array.isArray(companies)) return [];
   return companies
     .filter((name): name is string => typeof name === 'string')
     .slice(0, MAX_COMPANIES)
-    .map((name) => foldForMatching(name.trim()).slice(0, 100))
+    .map((name) => foldText(name.trim()).slice(0, 100))
     .filter((name) => name.length >= 2);
 }
 
@@ -293,7 +290,7 @@ function quotedShare(sentence: string): number {
 function mentionsCompany(lower: string, companies: string[]): boolean {
   if (companies.length === 0) return false;
   if (mentionsAny(lower, companies)) return true;
-  return NON_ASCII.test(lower) && mentionsAny(foldForMatching(lower), companies);
+  return NON_ASCII.test(lower) && mentionsAny(foldText(lower), companies);
 }
 
 function mentionsAny(folded: string, companies: string[]): boolean {
