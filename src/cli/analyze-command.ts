@@ -15,7 +15,7 @@ import { contentHash, normaliseItems } from '../ingest/normalise-items.ts';
 import { parseFeed } from '../ingest/parse-feed.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { Article, FeedItem } from '../model/item.ts';
-import { renderCardText } from '../platforms/console/render-card.ts';
+import { renderCardText, safe } from '../platforms/console/render-card.ts';
 import { newIncidentId } from '../store/incident-repo.ts';
 import { articleKey } from '../store/article-repo.ts';
 
@@ -67,7 +67,7 @@ export async function analyzeCommand(
     } else if (assignment) {
       io.stdout.write(`${renderCardText(cardFromIncident(assignment.incident, gazetteer))}\n`);
     } else {
-      io.stdout.write(`· not a privacy story: ${item.title.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ')}\n\n`);
+      io.stdout.write(`· not a privacy story: ${safe(item.title)}\n\n`);
     }
   }
   return 0;

@@ -93,6 +93,23 @@ describe('privacy-radar analyze', () => {
     expect(run.stdout).toContain('Data to authorities');
   });
 
+  it('fetches a URL: an article page on the loopback server', async () => {
+    const server = await startFeedServer();
+    try {
+      const page =
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${RING_EN.title}</title></head><body>` +
+        `<nav><a href="/">Home</a></nav><article><h1>${RING_EN.title}</h1>` +
+        RING_EN.text.split('. ').map((s) => `<p>${s.replace(/\.$/, '')}.</p>`).join('') +
+        `</article><footer>Imprint</footer></body></html>`;
+      server.route('/story.html', serve(page, { contentType: 'text/html; charset=utf-8' }));
+      const [line] = lines((await runCli(['analyze', server.url('/story.html'), '--json'], {})).stdout);
+      expect(line).toMatchObject({ language: 'en', relevant: true, types: ['authority_access'] });
+      expect(line!.companies.map((c) => c.id)).toContain('ring');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('rejects a missing source with usage', async () => {
     const run = await runCli(['analyze'], {});
     expect(run.code).toBe(2);

@@ -21,7 +21,8 @@ export function renderCardText(card: Card): string {
 // C0/C1 controls (ESC included), DEL, and Unicode bidi embeddings/overrides/isolates.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-function safe(text: string): string {
+/** Untrusted text made safe for a terminal: no escape sequences, no bidi tricks. */
+export function safe(text: string): string {
   return text.replace(UNSAFE, ' ');
 }
 
