@@ -16,7 +16,8 @@ const USAGE = `privacy-radar ${VERSION} — privacy incidents from news feeds, f
 
 Usage:
   privacy-radar run                      poll on POLL_CRON (and once at start); print new incidents as cards
-  privacy-radar poll --once [--json]     one poll cycle over all enabled feeds; print what was ingested
+  privacy-radar poll --once [--json]     one poll cycle over all enabled feeds; cards for new incidents,
+                                         or with --json every newly ingested item
   privacy-radar feeds check [--json]     fetch every feed once and print its health; stores nothing
   privacy-radar analyze <file|url|-> [--json] [--scope privacy|general]
                                          analyse a feed, an article page or a text (first line = title)
