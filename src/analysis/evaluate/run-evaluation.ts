@@ -50,7 +50,7 @@ export interface Check {
 export interface Mistake {
   id: string;
   title: string;
-  what: 'relevance' | 'companies' | 'primary-type';
+  what: 'relevance' | 'companies' | 'primary-type' | 'grouping';
   expected: string;
   predicted: string;
 }
@@ -241,6 +241,26 @@ function findMistakes(outcomes: readonly Outcome[], gazetteer: Lineage): Mistake
     }
     if (item.expected.relevant && item.expected.types.length > 0 && analysis.types[0] !== item.expected.types[0]) {
       mistakes.push({ ...base, what: 'primary-type', expected: item.expected.types.join(', '), predicted: analysis.types.join(', ') });
+    }
+  }
+  return [...mistakes, ...groupingMistakes(outcomes)];
+}
+
+/** Items the analysis put into one incident although labelled as different incidents (and the reverse). */
+function groupingMistakes(outcomes: readonly Outcome[]): Mistake[] {
+  const relevant = outcomes.filter((o) => o.item.expected.relevant && o.group !== undefined);
+  const mistakes: Mistake[] = [];
+  for (const [i, a] of relevant.entries()) {
+    for (const b of relevant.slice(i + 1)) {
+      const sameExpected = a.item.expected.incident === b.item.expected.incident;
+      if (sameExpected === (a.group === b.group)) continue;
+      mistakes.push({
+        id: b.item.id,
+        title: b.item.title,
+        what: 'grouping',
+        expected: `${sameExpected ? 'same incident as' : 'apart from'} ${a.item.id}`,
+        predicted: sameExpected ? 'apart' : 'merged',
+      });
     }
   }
   return mistakes;
