@@ -175,3 +175,46 @@ describe.skipIf(!existsSync(samples))('classifyIncidentTypes: the real samples i
     });
   }
 });
+
+/**
+ * Cue families added for acts that headlines often state without the usual topic words: an individual employee
+ * snooping, authorities having data sent to them, address renting, retention and over-collection, default
+ * changes, performance and footfall tracking, open storage. Sentences written for these tests.
+ */
+describe('classifyIncidentTypes: act families without topic words', () => {
+  const cases: readonly { language: 'de' | 'en'; title: string; text: string; primary: string }[] = [
+    { language: 'de', title: 'Finanzamt: Sachbearbeiter schnüffelte in Steuerakten von Prominenten', text: '', primary: 'insider_abuse' },
+    { language: 'de', title: 'Angestellter einer Versicherung spähte Daten seiner Ex-Freundin aus', text: '', primary: 'insider_abuse' },
+    { language: 'en', title: 'Bank clerk browsed the accounts of local celebrities for months', text: '', primary: 'insider_abuse' },
+    { language: 'de', title: 'Zoll ließ sich Kundenlisten eines Paketdienstes schicken', text: '', primary: 'authority_access' },
+    { language: 'de', title: 'Landeskriminalamt erhielt Nachrichtenverläufe von Forennutzern', text: '', primary: 'authority_access' },
+    { language: 'en', title: 'Police obtained passenger lists from a ferry operator without a warrant', text: '', primary: 'authority_access' },
+    { language: 'de', title: 'Versandhaus vermietete Kundenadressen an Spendenvereine', text: '', primary: 'data_sale' },
+    { language: 'de', title: 'Verlag im Adresshandel: Abonnentendaten gingen an Listbroker', text: '', primary: 'data_sale' },
+    { language: 'en', title: 'Retailer rented customer mailing addresses to a list broker', text: '', primary: 'data_sale' },
+    { language: 'de', title: 'Klinik hat Patientendaten zwölf Jahre gespeichert', text: '', primary: 'unlawful_processing' },
+    { language: 'de', title: 'Fitnessstudio fragt bei Anmeldung mehr Daten ab als erforderlich', text: 'Das Studio verlangt mehr Angaben als nötig.', primary: 'unlawful_processing' },
+    { language: 'en', title: 'Gym chain kept former members\' records for years after they left', text: '', primary: 'unlawful_processing' },
+    { language: 'en', title: 'Landlord portal asks tenants for more data than necessary', text: 'The regulator says it breaches storage limitation.', primary: 'unlawful_processing' },
+    { language: 'de', title: 'Videodienst schaltet Sprachaufzeichnung künftig standardmäßig ein', text: 'Die Aufzeichnung ist standardmäßig aktiviert.', primary: 'policy_change' },
+    { language: 'en', title: 'Chat app now shares contact lists by default', text: 'The setting was switched on by default and users have to opt out.', primary: 'policy_change' },
+    { language: 'de', title: 'Lagerbetreiber wertet Pausen der Beschäftigten minutengenau aus', text: 'Die Software hat die Pausen der Beschäftigten ausgewertet.', primary: 'tracking' },
+    { language: 'de', title: 'Einkaufszentrum erfasst Laufwege der Besucher über Bluetooth-Signale', text: '', primary: 'tracking' },
+    { language: 'en', title: 'Warehouse software ranked workers by their idle time', text: 'Idle time of workers was logged to the second.', primary: 'tracking' },
+    { language: 'en', title: 'Mall tracked shoppers\' movements through Wi-Fi signals from their phones', text: '', primary: 'tracking' },
+    { language: 'de', title: 'Gutachten von Versicherten lagen auf einem ungeschützten Server', text: 'Die Dateien waren ohne Passwort öffentlich zugänglich.', primary: 'breach' },
+    { language: 'en', title: 'Hotel guests\' passport scans found in an unsecured cloud bucket', text: 'The files were publicly accessible without a password.', primary: 'breach' },
+  ];
+  for (const c of cases) {
+    it(`${c.language}: ${c.title} → ${c.primary}`, () => {
+      expect(classifyIncidentTypes(c.title, c.text, c.language)[0]).toBe(c.primary);
+    });
+  }
+
+  it('does not read routine statements with the same words as incidents', () => {
+    expect(classifyIncidentTypes('Vermieter vermietet drei Wohnungen am Stadtrand', '', 'de')).toEqual([]);
+    expect(classifyIncidentTypes('Cloud storage prices fall as new servers open', '', 'en')).toEqual([]);
+    expect(classifyIncidentTypes('Das Spiel speichert den Fortschritt standardmäßig in der Cloud', '', 'de')).toEqual([]);
+    expect(classifyIncidentTypes('Bank clerk retires after forty years', '', 'en')).toEqual([]);
+  });
+});
