@@ -274,3 +274,91 @@ describe('assessRelevance: vocabulary families added from the evaluation', () =>
     expect(en.relevant).toBe(false);
   });
 });
+
+describe('assessRelevance: acts the type classifier knows, as privacy evidence', () => {
+  const relevantIn = (title: string, text: string, language: 'de' | 'en'): boolean =>
+    assessRelevance({ title, text, language, scope: 'general', companyCount: 1 }).relevant;
+
+  it.each([
+    ['de', 'Versandhaus verkaufte Anschriften seiner Stammkunden', 'Ein Verlag hatte die Liste für Werbebriefe bezogen.'],
+    ['de', 'Spendenwerber kauften Adressen bei einem Listbroker', 'Die Betroffenen wussten davon nichts.'],
+    ['en', 'Magazine publisher rented subscriber addresses to charities', 'Readers were never asked.'],
+  ] as const)('address trading and list brokers (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Altbauwohnung in der Innenstadt wird vermietet', 'Die Wohnung hat drei Zimmer und einen Balkon; Besichtigungen sind ab Montag möglich.'],
+    ['en', 'Landlord rented the flat to students for the summer', 'The rent includes heating and a parking space.'],
+  ] as const)('renting a flat is no address trading (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(false);
+  });
+
+  it.each([
+    ['de', 'Hotelkette: Scans von Reisepässen lagen auf ungesichertem Cloudspeicher', 'Ein Sicherheitsforscher fand die Dateien per Suchmaschine.'],
+    ['en', 'Clinic kept patient ID scans in an unsecured database', 'Anyone with the address could download them.'],
+    ['en', 'Passport scans of travellers sat in an open bucket', 'A misconfigured storage bucket was exposing passports of thousands of guests.'],
+  ] as const)('personal documents in open or unsecured storage (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Cloudanbieter erhöht die Preise für Speicher und Server', 'Ab März kostet ein Terabyte im Monat zwei Euro mehr.'],
+    ['en', 'Cloud provider cuts storage bucket prices', 'Object storage now costs less per gigabyte in all regions.'],
+  ] as const)('cloud storage prices are no exposure (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(false);
+  });
+
+  it.each([
+    ['de', 'Videokonferenzdienst zeichnet Gespräche künftig standardmäßig auf', 'Wer das nicht möchte, muss die Funktion abschalten.'],
+    ['de', 'Fotodienst nutzt Bilder standardmäßig zum Training', 'Die Einstellung lässt sich nachträglich ändern.'],
+    ['en', 'Messenger makes profiles public by default', 'Older accounts are switched over without a prompt.'],
+  ] as const)('privacy-affecting default settings (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Rennspiel aktiviert standardmäßig Raytracing', 'Auf älteren Grafikkarten sinkt dadurch die Bildrate deutlich.'],
+    ['en', 'Shooter turns on motion blur by default', 'Players can switch it off in the graphics menu.'],
+  ] as const)("a game's default settings are no privacy story (%s): %s", (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(false);
+  });
+
+  it.each([
+    ['de', 'Staatsanwaltschaft ließ sich Chats Hunderter Forennutzer geben', 'Die meisten Betroffenen waren unbeteiligt.'],
+    ['de', 'Ermittler erhielten die Mitgliederliste eines Vereins', 'Der Verein wurde nicht gefragt.'],
+    ['en', 'Police obtained the messages of thousands of app users', 'A judge approved the broad request.'],
+  ] as const)("authorities obtaining users' messages or lists (%s): %s", (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Polizei erhielt viele Hinweise nach dem Einbruch', 'Zeugen hatten einen dunklen Wagen gesehen.'],
+    ['en', 'Police received calls about a missing dog', 'The dog was found in a neighbour\u2019s garden.'],
+  ] as const)('ordinary police news is no data access (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(false);
+  });
+
+  it.each([
+    ['de', 'Einkaufszentrum verfolgt Besucher über Bluetooth-Signale', 'Die Betreiber wollen wissen, welche Geschäfte beliebt sind.'],
+    ['en', 'Airport tracks passengers through Wi-Fi signals of their phones', 'The operator says the data helps plan staffing.'],
+  ] as const)('tracking people via wireless signals (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'WLAN-Störung legt Filialnetz lahm', 'Kunden konnten stundenlang nicht mit Karte bezahlen, bis der Router getauscht war.'],
+    ['de', 'Paket verfolgen: So funktioniert die Sendungsverfolgung', 'Mit der Nummer auf dem Beleg sehen Kunden, wo ihre Lieferung gerade ist.'],
+    ['en', 'Wi-Fi outage leaves hotel guests offline', 'Phones could not reach the network for hours until a router was replaced.'],
+    ['en', 'How to track your parcel with the courier app', 'Enter the number from the receipt to see where the delivery is.'],
+  ] as const)('a Wi-Fi outage or parcel tracking is no surveillance (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(false);
+  });
+
+  it.each([
+    ['de', 'Logistiker: Pausen der Beschäftigten werden minutengenau protokolliert', 'Der Betriebsrat hat Beschwerde eingelegt.'],
+    ['en', 'Call centre software logged idle time of every employee', 'Managers received a daily ranking.'],
+  ] as const)('employee performance monitoring (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+});
