@@ -211,7 +211,12 @@ function patternsOf(token: string): readonly number[] {
   return result;
 }
 
-const TOKEN_OR_BOUNDARY = /[\p{L}\p{N}]+|[.!?](?=\s|$)|\n/gu;
+/**
+ * A word, a sentence end or a line break. A full stop right after a number of one or two digits is a German
+ * ordinal ("zum 1. Februar", "am 3. Oktober", "das 2. Mal"), not a sentence end: counting it as one would cut
+ * "die Datenschutzerklärung zum 1. März geändert" in two and hide the act from near cues.
+ */
+const TOKEN_OR_BOUNDARY = /[\p{L}\p{N}]+|(?<!(?:^|[^\p{L}\p{N}])\p{N}{1,2})\.(?=\s|$)|[!?](?=\s|$)|\n/gu;
 
 /** The last two inputs tokenized (an article's title and text) and their results, newest last. */
 const recent: { input: string; result: TokenizedText }[] = [];

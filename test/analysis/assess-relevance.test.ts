@@ -361,4 +361,34 @@ describe('assessRelevance: acts the type classifier knows, as privacy evidence',
   ] as const)('employee performance monitoring (%s): %s', (language, title, text) => {
     expect(relevantIn(title, text, language)).toBe(true);
   });
+
+  it.each([
+    ['de', 'Ein Angestellter las heimlich Privatnachrichten von Nutzerinnen', 'Die Plattform hat ihm den Zugang zu den Werkzeugen entzogen.'],
+    ['de', 'Kundendienst-Mitarbeiter hat Chatverläufe von Kunden mitgelesen', 'Das Unternehmen prüft nun, wer Zugriff hatte.'],
+    ['en', 'Support staff read private messages of gamers without a ticket', 'The company has restricted the tools since.'],
+  ] as const)('staff reading private messages (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Fehlerhafte Schnittstelle gab Adressen von Kunden preis', 'Ein Forscher hatte das Problem gemeldet.'],
+    ['de', 'Messenger gibt fremde Nachrichten preis', 'Die Lücke betraf die Web-Version.'],
+  ] as const)('the separable verb "preisgeben" is a disclosure, not a price (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Bank ändert Datenschutzhinweise zum 1. März', 'Kontobewegungen sollen künftig für Angebote genutzt werden.'],
+    ['de', 'Versandhändler passt Nutzungsbedingungen an – Kaufhistorie für Werbung', 'Wer das nicht will, muss in den Einstellungen widersprechen.'],
+  ] as const)('a privacy policy or terms changed (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Preis gesenkt: Laptop gibt es jetzt günstiger', 'Der Händler gab den Preis am Montag bekannt.'],
+    ['en', 'Builder must pay supermarket chain for breach of contract', 'A court found that the new warehouse was handed over eight months late.'],
+    ['en', 'Supplier breached the contract with a carmaker, judges rule', 'The parts arrived too late for the production line.'],
+  ] as const)('a price or a breach of contract is no privacy story (%s): %s', (language, title, text) => {
+    expect(relevantIn(title, text, language)).toBe(false);
+  });
 });

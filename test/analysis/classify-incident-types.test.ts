@@ -217,4 +217,23 @@ describe('classifyIncidentTypes: act families without topic words', () => {
     expect(classifyIncidentTypes('Das Spiel speichert den Fortschritt standardmäßig in der Cloud', '', 'de')).toEqual([]);
     expect(classifyIncidentTypes('Bank clerk retires after forty years', '', 'en')).toEqual([]);
   });
+
+  it.each([
+    ['de', 'Sachbearbeiter las private Nachrichten von Kundinnen', 'Er hatte dafür Zugang zum Supportsystem.', 'insider_abuse'],
+    ['en', 'Employees read private messages of users through an admin panel', 'The firm fired two of them.', 'insider_abuse'],
+    ['de', 'Lücke in der App gab Chatverläufe anderer Nutzer preis', 'Der Hersteller hat sie geschlossen.', 'breach'],
+    ['de', 'Shop passt seine Datenschutzerklärung zum 1. Juni an', 'Kaufdaten sollen dann auch für Werbung dienen.', 'policy_change'],
+    ['de', 'Zollfahndung fragte bei der Bank Kontoprofile ab', 'Ein richterlicher Beschluss lag nicht vor.', 'authority_access'],
+    ['de', 'Versicherer muss Geldbuße von zwei Millionen Euro zahlen', 'Die Aufsicht sah einen Verstoß gegen Löschpflichten.', 'enforcement'],
+    ['de', 'Millionenbuße gegen Hausverwaltung wegen Mieterdaten', 'Die Daten seien zu lange gespeichert worden.', 'enforcement'],
+  ] as const)('%s: %s → %s first', (language, title, text, primary) => {
+    expect(classifyIncidentTypes(title, text, language)[0]).toBe(primary);
+  });
+
+  it('does not read a price, a reading or an unrelated act as an incident', () => {
+    expect(classifyIncidentTypes('Hersteller gab den Preis für das neue Modell bekannt', '', 'de')).toEqual([]);
+    expect(classifyIncidentTypes('Mitarbeiter las Kindern im Krankenhaus Geschichten vor', '', 'de')).toEqual([]);
+    expect(classifyIncidentTypes('Staff read the news to residents of the care home', '', 'en')).toEqual([]);
+    expect(classifyIncidentTypes('Stadtwerke passen Preise zum 1. Januar an', '', 'de')).toEqual([]);
+  });
 });

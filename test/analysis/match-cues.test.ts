@@ -43,4 +43,9 @@ describe('matchCues: negated cues do not count', () => {
   it('negative cues carry their own negation and always count', () => {
     expect(matchCues(tokenize('Es seien keine Daten betroffen.', 1_000), SET).map((hit) => hit.weight)).toEqual([-2]);
   });
+
+  it('a German ordinal ("zum 1. März") does not end the sentence, a full stop after a year does', () => {
+    expect(labels('Kundendaten wurden zum 1. März abgegriffen.')).toContain('Daten abgeflossen');
+    expect(labels('Kundendaten gab es bis 2024. Abgegriffen wurde nichts davon.')).not.toContain('Daten abgeflossen');
+  });
 });

@@ -194,4 +194,13 @@ describe.skipIf(!existsSync(samples))('recogniseCompanies: the real samples in .
     expect(found[0]).toMatchObject({ id: 'o2', ancestors: ['telefonica-deutschland', 'telefonica'] });
     expect(found[1]?.id).toBe('telefonica');
   });
+
+  it('recognises fitness chains as a sector', () => {
+    expect(ids('Fitnesskette McFit speichert Fingerabdrücke am Eingang', '')).toContain('mcfit');
+    expect(ids('', 'Members of PureGym and Planet Fitness complained about the check-in scanners.')).toEqual(
+      expect.arrayContaining(['puregym', 'planet-fitness']),
+    );
+    expect(ids('', 'Das Studio Clever Fit in Köln nutzt eine App für den Zutritt.')).toContain('clever-fit');
+    expect(ids('Wie man im Alltag fit bleibt', 'Ein cleverer Plan hilft, regelmäßig ins Studio zu gehen.')).toEqual([]);
+  });
 });
