@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInMemoryIncidentIndex,
   findSameIncident,
@@ -290,9 +290,15 @@ describe.skipIf(!existsSync(samples))('grouping the real samples in ../shared/sa
       types,
     };
   };
-  const ring = read('ring-police-videos.de.txt', '2019-11-20T09:00:00.000Z', ['ring', 'amazon'], ['authority_access']);
-  const o2 = read('o2-smart-steps.de.txt', '2012-11-01T12:00:00.000Z', ['o2', 'telefonica-deutschland'], ['data_sale', 'enforcement']);
-  const insiders = read('amazon-employees-sell-data.de.txt', '2019-11-18T09:00:00.000Z', ['amazon'], ['insider_abuse', 'data_sale']);
+  // Read in beforeAll, not in the describe body: a skipped describe still runs its body to collect tests.
+  let ring: GroupingCandidate;
+  let o2: GroupingCandidate;
+  let insiders: GroupingCandidate;
+  beforeAll(() => {
+    ring = read('ring-police-videos.de.txt', '2019-11-20T09:00:00.000Z', ['ring', 'amazon'], ['authority_access']);
+    o2 = read('o2-smart-steps.de.txt', '2012-11-01T12:00:00.000Z', ['o2', 'telefonica-deutschland'], ['data_sale', 'enforcement']);
+    insiders = read('amazon-employees-sell-data.de.txt', '2019-11-18T09:00:00.000Z', ['amazon'], ['insider_abuse', 'data_sale']);
+  });
 
   it('groups an English report with the German Ring article', async () => {
     const index = createInMemoryIncidentIndex();
