@@ -5,6 +5,7 @@ import { createInMemoryIncidentIndex } from '../../src/analysis/group-incidents.
 import type { Analysis, IncidentType } from '../../src/model/analysis.ts';
 import type { Language } from '../../src/model/feed.ts';
 import type { Article } from '../../src/model/item.ts';
+import { articleFixture } from '../support/article-fixture.ts';
 
 /** Filing articles under incidents, and the signature of their full texts that the incident keeps. */
 
@@ -12,23 +13,7 @@ const gazetteer = loadGazetteer();
 const newId = (_firstSeen: string, key: string): string => `inc-${key}`;
 
 function article(key: string, title: string, text: string, published: string, language: Language): Article {
-  return {
-    id: key,
-    feedId: 'news',
-    url: `https://news.example/${key}`,
-    title,
-    published,
-    publishedFromFeed: true,
-    language,
-    text,
-    categories: [],
-    key,
-    contentHash: key,
-    firstSeen: published,
-    textSource: 'feed',
-    status: 'pending',
-    announce: true,
-  };
+  return articleFixture(key, title, text, { published, language });
 }
 
 function analysis(language: Language, types: IncidentType[], summary: string): Analysis {

@@ -5,33 +5,15 @@ import { createInMemoryIncidentIndex } from '../../src/analysis/group-incidents.
 import { createArticleProcessor } from '../../src/analysis/process-article.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { FeedConfig } from '../../src/model/feed.ts';
-import type { Article } from '../../src/model/item.ts';
 import { newIncidentId } from '../../src/store/incident-repo.ts';
+import { articleFixture } from '../support/article-fixture.ts';
 import { startLlmServer, type LlmServer } from '../stand-ins/llm-server.ts';
 
 /** From an ingested article to its incident, with the real analysis and an LLM stand-in on loopback. */
 
 const feed: FeedConfig = { id: 'news', name: 'Beispiel-News', url: 'https://news.example/feed', language: 'de', scope: 'privacy', fullText: false, enabled: true };
 
-function article(key: string, title: string, text: string, published = '2026-11-20T08:00:00.000Z'): Article {
-  return {
-    id: key,
-    feedId: 'news',
-    url: `https://news.example/${key}`,
-    title,
-    published,
-    publishedFromFeed: true,
-    language: 'de',
-    text,
-    categories: [],
-    key,
-    contentHash: key,
-    firstSeen: published,
-    textSource: 'feed',
-    status: 'pending',
-    announce: true,
-  };
-}
+const article = (key: string, title: string, text: string) => articleFixture(key, title, text);
 
 const LEAK = article(
   'leak',
