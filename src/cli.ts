@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, VERSION, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { analyzeCommand } from './cli/analyze-command.ts';
+import { unknownCompaniesCommand } from './cli/companies-command.ts';
 import { feedsCheckCommand } from './cli/feeds-check-command.ts';
 import { incidentsCommand } from './cli/incidents-command.ts';
 import { pollCommand } from './cli/poll-command.ts';
@@ -24,6 +25,8 @@ Usage:
                                          without touching the store
   privacy-radar incidents <company> [--type T] [--since DATE] [--page N] [--json]
                                          a company's incidents (with its subsidiaries), newest first
+  privacy-radar companies unknown [--limit N] [--json]
+                                         organisations in privacy stories that the gazetteer does not know
   privacy-radar help | --version
 
 Configuration comes from the environment and ./.env; see .env.example.
@@ -108,6 +111,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           ...(values.type !== undefined ? { type: values.type } : {}),
           ...(values.since !== undefined ? { since: values.since } : {}),
         });
+      }
+      case 'companies': {
+        const [sub, ...subRest] = rest;
+        if (sub !== 'unknown') throw new UsageError(`unknown companies command ${JSON.stringify(sub ?? '')}; try "companies unknown"`);
+        const { values } = parseArgs({ args: subRest, options: { limit: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+        const limit = Number(values.limit ?? '25');
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit must be a whole number from 1 to 500');
+        const { config, log } = setUp(io);
+        return await unknownCompaniesCommand(config, log, io, { limit, json: values.json === true });
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);

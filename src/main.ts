@@ -44,6 +44,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const processArticle = createArticleProcessor({
     analyser: createAnalyser({ gazetteer }),
     incidents: store.incidents,
+    unknownCompanies: store.unknownCompanies,
     gazetteer,
     newIncidentId,
     log,

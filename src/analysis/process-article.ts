@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { Analysis } from '../model/analysis.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { Article } from '../model/item.ts';
+import type { UnknownCompanyRepo } from '../store/unknown-company-repo.ts';
 import type { Analyser } from './analyse-article.ts';
 import { assignIncident, type Assignment, type IncidentSink } from './assign-incident.ts';
 import type { Gazetteer } from './company-gazetteer.ts';
@@ -22,12 +23,15 @@ export interface ArticleProcessorDeps {
   log: Logger;
   /** An OpenAI-compatible endpoint for better summaries; the extractive summary stands in on any failure. */
   llm?: LlmSettings;
+  /** Where organisations the gazetteer does not know are counted, so the gazetteer can grow. */
+  unknownCompanies?: UnknownCompanyRepo;
 }
 
 /**
  * From an ingested article to an incident: analyse it, and file privacy stories under the same incident as
  * earlier reports or a new one. Filing runs one article at a time, so two reports of one new incident that
- * arrive in the same poll cycle cannot both open it. Idempotent per article (see assignIncident).
+ * arrive in the same poll cycle cannot both open it. Idempotent per article (see assignIncident). Organisations
+ * the gazetteer does not know are counted for privacy stories, so operators can see which to add.
  */
 export function createArticleProcessor(deps: ArticleProcessorDeps): (article: Article, feed: FeedConfig) => Promise<ProcessedArticle> {
   const filing = createLimiter(1);
@@ -35,9 +39,11 @@ export function createArticleProcessor(deps: ArticleProcessorDeps): (article: Ar
     const extractive = deps.analyser.analyse({ title: article.title, text: article.text, language: article.language, scope: feed.scope });
     if (!extractive.relevance.relevant) return { analysis: extractive };
     const analysis = deps.llm ? await withLlmSummary(article, extractive, deps.llm, deps.log) : extractive;
-    const assignment = await filing.run(() =>
-      assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId),
-    );
+    const assignment = await filing.run(async () => {
+      const filed = await assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId);
+      await deps.unknownCompanies?.record(analysis.unknownCompanies, { key: article.key, url: article.url, at: article.published });
+      return filed;
+    });
     return { analysis, assignment };
   };
 }

@@ -15,6 +15,7 @@ import { createIncidentRepo } from './incident-repo.ts';
 import type { IncidentIndexRecord, IncidentRepo } from './incident-repo.ts';
 import { createSeenItemRepo } from './seen-item-repo.ts';
 import type { SeenItem, SeenItemRepo } from './seen-item-repo.ts';
+import { createUnknownCompanyRepo, type UnknownCompanyRepo } from './unknown-company-repo.ts';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 
@@ -26,6 +27,8 @@ export interface Store {
   readonly articles: ArticleRepo;
   /** Privacy incidents, indexed per company. */
   readonly incidents: IncidentRepo;
+  /** Organisations the gazetteer does not know, counted as stories name them. */
+  readonly unknownCompanies: UnknownCompanyRepo;
   /** Generic typed collection for later stages (incidents, subscriptions, outbox). */
   collection<T>(namespace: string): Collection<T>;
   /** Waits for in-flight writes, then closes connections. Idempotent. */
@@ -189,6 +192,7 @@ function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string): Store {
     seenItems: createSeenItemRepo(collection<SeenItem>('seen-items')),
     articles: createArticleRepo(collection<Article>('articles')),
     incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index')),
+    unknownCompanies: createUnknownCompanyRepo(collection('unknown-companies')),
     collection,
     close: () => {
       closing ??= tracker.drain().then(() => keyv.disconnect());

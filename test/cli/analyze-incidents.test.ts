@@ -32,6 +32,13 @@ const KINDLE = {
     'Das Gerät soll ab Dezember im Handel erhältlich sein und kostet 249 Euro.',
 };
 
+const UNKNOWN_FIRM = {
+  title: 'Datenleck bei der Beispiel Data GmbH: Kundendaten offen im Netz',
+  text:
+    'Bei der Beispiel Data GmbH waren nach Angaben von Sicherheitsforschern die Daten von rund 12.000 Kundinnen und Kunden ungeschützt im Netz abrufbar. ' +
+    'Das Unternehmen bestätigte das Datenleck und hat die Datenschutzbehörde informiert.',
+};
+
 interface AnalysisLine {
   id: string;
   title: string;
@@ -169,6 +176,7 @@ describe('privacy-radar incidents', () => {
           items: [
             { guid: 'r', title: RING_DE.title, link: 'https://de.example/ring', description: RING_DE.text, pubDate: new Date('2026-11-10T08:00:00Z') },
             { guid: 'k', title: KINDLE.title, link: 'https://de.example/kindle', description: KINDLE.text, pubDate: new Date('2026-11-10T09:00:00Z') },
+            { guid: 'u', title: UNKNOWN_FIRM.title, link: 'https://de.example/beispiel', description: UNKNOWN_FIRM.text, pubDate: new Date('2026-11-11T09:00:00Z') },
           ],
         }),
       ),
@@ -196,6 +204,15 @@ describe('privacy-radar incidents', () => {
     expect((await runCli(['incidents', 'ring', '--type', 'breach'], env)).stdout).toContain('No incidents involving Ring');
     expect((await runCli(['incidents', 'ring', '--since', '2026-12-01'], env)).stdout).toContain('No incidents involving Ring');
     expect((await runCli(['incidents', 'ring', '--since', '2026-11-01'], env)).stdout).toContain(RING_DE.title);
+  });
+
+  it('lists organisations the gazetteer does not know, for growing it', async () => {
+    const run = await runCli(['companies', 'unknown'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/1×\s+Beispiel Data GmbH \(legal form GmbH\), last 2026-11-11\s+https:\/\/de\.example\/beispiel/);
+    const json = (await runCli(['companies', 'unknown', '--json'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(json[0]).toMatchObject({ name: 'Beispiel Data GmbH', count: 1 });
+    expect(json[0]).not.toHaveProperty('recentArticles');
   });
 
   it('suggests close names for a typo and explains bad options', async () => {
