@@ -1,5 +1,6 @@
 import { createAnalyser, type Analyser } from '../analyse-article.ts';
-import { loadGazetteer, type Gazetteer } from '../company-gazetteer.ts';
+import type { Lineage } from '../assign-incident.ts';
+import { loadGazetteer } from '../company-gazetteer.ts';
 import { createInMemoryIncidentIndex, findSameIncident, type InMemoryIncidentIndex } from '../group-incidents.ts';
 
 /**
@@ -10,7 +11,7 @@ export interface AnalysisModules {
   createAnalyser(): Analyser;
   createInMemoryIncidentIndex(): InMemoryIncidentIndex;
   findSameIncident: typeof findSameIncident;
-  loadGazetteer(): Pick<Gazetteer, 'ancestors' | 'descendants'>;
+  loadGazetteer(): Lineage;
 }
 
 export const REAL_ANALYSIS_MODULES: AnalysisModules = {
