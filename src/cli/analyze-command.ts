@@ -15,7 +15,8 @@ import { contentHash, normaliseItems } from '../ingest/normalise-items.ts';
 import { parseFeed } from '../ingest/parse-feed.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { Article, FeedItem } from '../model/item.ts';
-import { renderCardText, safe } from '../platforms/console/render-card.ts';
+import { renderCardText } from '../platforms/console/render-card.ts';
+import { terminalSafe } from '../terminal-safe.ts';
 import { newIncidentId } from '../store/incident-repo.ts';
 import { articleKey } from '../store/article-repo.ts';
 
@@ -67,7 +68,7 @@ export async function analyzeCommand(
     } else if (assignment) {
       io.stdout.write(`${renderCardText(cardFromIncident(assignment.incident, gazetteer))}\n`);
     } else {
-      io.stdout.write(`· not a privacy story: ${safe(item.title)}\n\n`);
+      io.stdout.write(`· not a privacy story: ${terminalSafe(item.title)}\n\n`);
     }
   }
   return 0;

@@ -1,7 +1,7 @@
 import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { safe } from '../platforms/console/render-card.ts';
+import { terminalSafe } from '../terminal-safe.ts';
 import { openStore } from '../store/open-store.ts';
 
 /**
@@ -22,7 +22,7 @@ export async function unknownCompaniesCommand(config: Config, log: Logger, io: C
     }
     for (const record of records) {
       io.stdout.write(
-        `${String(record.count).padStart(4)}×  ${safe(record.name)} (${safe(record.evidence)}), last ${record.lastSeen.slice(0, 10)}  ${safe(record.exampleUrl)}\n`,
+        `${String(record.count).padStart(4)}×  ${terminalSafe(record.name)} (${terminalSafe(record.evidence)}), last ${record.lastSeen.slice(0, 10)}  ${terminalSafe(record.exampleUrl)}\n`,
       );
     }
     return 0;
