@@ -1,20 +1,18 @@
 import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
-import { cardFromIncident } from '../delivery/incident-card.ts';
 import type { Logger } from '../log.ts';
 import { createApp, type ArticleConsumer } from '../main.ts';
 import type { Article } from '../model/item.ts';
-import { renderCardText } from '../platforms/console/render-card.ts';
+import { printNewIncidents } from '../platforms/console/print-new-incidents.ts';
 
 /** `poll --once [--json]`: one cycle over every enabled feed, due or not; prints what was newly ingested. */
 export async function pollCommand(config: Config, log: Logger, io: CliIo, options: { json: boolean }): Promise<number> {
   const app = await createApp(config, log);
   try {
     // --json: every ingested item (the ingestion contract); otherwise a card per new privacy incident.
-    const print: ArticleConsumer = async (article, _feed, { assignment }) => {
-      if (options.json) io.stdout.write(`${JSON.stringify(articleJson(article))}\n`);
-      else if (assignment?.isNew) io.stdout.write(`${renderCardText(cardFromIncident(assignment.incident, app.gazetteer))}\n`);
-    };
+    const print: ArticleConsumer = options.json
+      ? async (article) => void io.stdout.write(`${JSON.stringify(articleJson(article))}\n`)
+      : printNewIncidents(io.stdout, app.gazetteer);
     // Feeds that fail are logged (stderr) by the poll itself, one line each.
     await app.poll({ force: true, onArticle: print });
     return 0;

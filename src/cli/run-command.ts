@@ -1,10 +1,9 @@
 import cron from 'node-cron';
 import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
-import { cardFromIncident } from '../delivery/incident-card.ts';
 import type { Logger } from '../log.ts';
 import { createApp, type App, type ArticleConsumer } from '../main.ts';
-import { renderCardText } from '../platforms/console/render-card.ts';
+import { printNewIncidents } from '../platforms/console/print-new-incidents.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -20,10 +19,7 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
     { feeds: app.feeds.length, store: app.store.kind, schedule: config.pollCron },
     `privacy-radar started: ${app.feeds.length} feeds, store ${app.store.kind}, polling "${config.pollCron}"`,
   );
-  // A card per new incident; further reports of a known incident only add a source.
-  const printCard: ArticleConsumer = async (_article, _feed, { assignment }) => {
-    if (assignment?.isNew) io.stdout.write(`${renderCardText(cardFromIncident(assignment.incident, app.gazetteer))}\n`);
-  };
+  const printCard: ArticleConsumer = printNewIncidents(io.stdout, app.gazetteer);
 
   let current: Promise<void> | undefined;
   let stopping = false;
