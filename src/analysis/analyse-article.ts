@@ -5,6 +5,8 @@ import { classifyIncidentTypes } from './classify-incident-types.ts';
 import { loadGazetteer, type Gazetteer } from './company-gazetteer.ts';
 import { detectLanguage } from './detect-language.ts';
 import { findUnknownCompanies } from './find-unknown-companies.ts';
+import type { IncidentTypeModel } from './predict-incident-type.ts';
+import type { RelevanceModel } from './predict-relevance.ts';
 import { recogniseCompanies } from './recognise-companies.ts';
 import { summariseExtractive } from './summarise-extractive.ts';
 
@@ -19,6 +21,12 @@ export interface AnalysisInput {
   scope: 'privacy' | 'general';
 }
 
+/** The learned models the analysis uses; the shipped ones unless given (the evaluation trains its own per fold). */
+export interface LearnedModels {
+  relevance?: RelevanceModel;
+  incidentType?: IncidentTypeModel;
+}
+
 export interface Analyser {
   analyse(input: AnalysisInput): Analysis;
 }
@@ -27,16 +35,20 @@ export interface Analyser {
  * The offline analysis of one article: language, companies (with parents), relevance, incident types and an
  * extractive summary. Synchronous and deterministic; an LLM summary, where configured, refines the summary later.
  */
-export function createAnalyser(options: { gazetteer?: Gazetteer } = {}): Analyser {
+export function createAnalyser(options: { gazetteer?: Gazetteer; models?: LearnedModels } = {}): Analyser {
   const gazetteer = options.gazetteer ?? loadGazetteer();
+  const models = options.models ?? {};
   return {
     analyse(input) {
       const title = input.title.slice(0, 1_000);
       const text = input.text.slice(0, MAX_ANALYSED_CHARS);
       const language = detectLanguage(`${title}\n${text}`, input.language ?? 'de');
       const companies = recogniseCompanies(title, text, gazetteer);
-      const relevance = assessRelevance({ title, text, language, scope: input.scope, companyCount: companies.length });
-      const types = relevance.relevant ? classifyIncidentTypes(title, text, language) : [];
+      const relevance = assessRelevance(
+        { title, text, language, scope: input.scope, companyCount: companies.length },
+        models.relevance,
+      );
+      const types = relevance.relevant ? classifyIncidentTypes(title, text, language, models.incidentType) : [];
       return {
         language,
         relevance,

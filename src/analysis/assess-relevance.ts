@@ -11,6 +11,7 @@ import {
   type CueHit,
   type CueSetData,
 } from './match-cues.ts';
+import { predictRelevance, type RelevanceModel } from './predict-relevance.ts';
 
 export interface RelevanceInput {
   title: string;
@@ -38,10 +39,12 @@ const NEGATIVE_BODY_FACTOR = 0.5;
 const NEGATIVE_BODY_CAP = 3;
 /** A recognised company makes the evidence a little stronger (an incident has an actor); never creates it. */
 const COMPANY_FACTOR = 1.1;
-/** Evidence e maps to the score 1 − exp(−e / SCORE_SCALE): one strong title cue gives about 0.7. */
+/** Evidence e maps to the cue score 1 − exp(−e / SCORE_SCALE): one strong title cue gives about 0.7. */
 const SCORE_SCALE = 5;
-/** The score an item needs, by feed scope. */
+/** The cue score an item needs on its own, by feed scope; it counts as 0.5 in the combined score. */
 const BARS: Record<RelevanceInput['scope'], number> = { privacy: 0.3, general: 0.5 };
+/** The combined score an item needs. */
+const RELEVANT_FROM = 0.5;
 /** At most this many cues are reported. */
 const MAX_REPORTED_CUES = 12;
 
@@ -85,13 +88,19 @@ function reportedCues(titleHits: readonly CueHit[], bodyHits: readonly CueHit[])
 /**
  * Whether an item is a privacy story, with a score in 0…1 and the cues that counted.
  *
- * Evidence comes from weighted cue phrases (curated in `data/privacy-cues.json`): topic words ("Datenleck",
- * "GDPR") and acts ("Videos … an die Polizei weitergegeben"). Title cues count double; body cues count by
- * density, so one passing "Datenschutz" in a long product review adds little. Negative cues (product launches,
- * earnings, patches) pull the score down; deal and advertising titles are never relevant. A company name is
- * no evidence: it only strengthens evidence that is already there.
+ * Two judges, averaged:
+ * - **Cues** (curated in `data/privacy-cues.json`): topic words ("Datenleck", "GDPR") and acts ("Videos … an
+ *   die Polizei weitergegeben"). Title cues count double; body cues count by density, so one passing
+ *   "Datenschutz" in a long product review adds little. Negative cues (product launches, earnings, patches)
+ *   pull the score down. The cue score is rescaled so that the feed scope's bar is 0.5.
+ * - The **learned word model** (predict-relevance.ts): the probability that stories worded like this one are
+ *   privacy stories. It carries over to phrasings no cue list foresaw; the cues keep it honest about words.
+ *
+ * An item without a single privacy cue is never relevant (the average cannot reach the bar), so a company name
+ * alone is no evidence, whatever the model learned about that company. Deal and advertising titles are never
+ * relevant. A company name only strengthens cue evidence that is already there.
  */
-export function assessRelevance(input: RelevanceInput): Relevance {
+export function assessRelevance(input: RelevanceInput, model?: RelevanceModel): Relevance {
   const marker = advertisingMarker(input.title);
   if (marker !== undefined) return { relevant: false, score: 0, cues: [`-advertising: ${marker}`] };
   const set = CUE_SETS[input.language] ?? CUE_SETS.de;
@@ -100,6 +109,9 @@ export function assessRelevance(input: RelevanceInput): Relevance {
   const bodyHits = matchCues(body, set);
   let raw = TITLE_FACTOR * distinctEvidence(titleHits) + bodyEvidence(bodyHits, body.tokens.length);
   if (raw > 0 && input.companyCount > 0) raw *= COMPANY_FACTOR;
-  const score = raw > 0 ? Math.round((1 - Math.exp(-raw / SCORE_SCALE)) * 1000) / 1000 : 0;
-  return { relevant: score >= BARS[input.scope], score, cues: reportedCues(titleHits, bodyHits) };
+  const cueScore = raw > 0 ? 1 - Math.exp(-raw / SCORE_SCALE) : 0;
+  const cueVote = Math.min(1, (RELEVANT_FROM * cueScore) / BARS[input.scope]);
+  const modelVote = cueVote > 0 ? predictRelevance(input.title, input.text, input.scope, model) : 0;
+  const score = Math.round(((cueVote + modelVote) / 2) * 1000) / 1000;
+  return { relevant: score >= RELEVANT_FROM, score, cues: reportedCues(titleHits, bodyHits) };
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assessRelevance, type RelevanceInput } from '../../src/analysis/assess-relevance.ts';
+import { RELEVANCE_CLASSES, relevanceFeatures, type RelevanceModel } from '../../src/analysis/predict-relevance.ts';
 import { cleanArticleText } from '../../src/ingest/clean-article-text.ts';
 import { ADVERTISING_STORIES, OTHER_STORIES, PRIVACY_STORIES, type Story } from './privacy-stories.ts';
 
@@ -168,7 +169,7 @@ describe('assessRelevance: scope', () => {
     it(`one weak cue is enough for a privacy feed, not for a general one: ${item.title}`, () => {
       const privacy = assessRelevance({ ...item, scope: 'privacy' });
       const general = assessRelevance({ ...item, scope: 'general' });
-      expect(privacy.score).toBe(general.score);
+      expect(privacy.score).toBeGreaterThan(general.score);
       expect(privacy.relevant).toBe(true);
       expect(general.relevant).toBe(false);
     });
@@ -390,5 +391,39 @@ describe('assessRelevance: acts the type classifier knows, as privacy evidence',
     ['en', 'Supplier breached the contract with a carmaker, judges rule', 'The parts arrived too late for the production line.'],
   ] as const)('a price or a breach of contract is no privacy story (%s): %s', (language, title, text) => {
     expect(relevantIn(title, text, language)).toBe(false);
+  });
+});
+
+describe('assessRelevance: the cues and the learned model vote together', () => {
+  /** Fifty distinct filler words, so that a toy model knows enough of an item for its vote to count in full. */
+  const filler = Array.from({ length: 50 }, (_, i) => `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}wort`).join(' ');
+  const input = (title: string): RelevanceInput => ({ title, text: filler, language: 'de', scope: 'general', companyCount: 1 });
+  /** A toy model that finds every word it is given privacy-like (or not): sure of itself on these items. */
+  const sure = (item: RelevanceInput, relevant: boolean): RelevanceModel => ({
+    classes: RELEVANCE_CLASSES,
+    bias: [0, 0],
+    weights: Object.fromEntries(relevanceFeatures(item.title, item.text, item.scope).map((f) => [f, relevant ? [0.5, -0.5] : [-0.5, 0.5]])),
+  });
+
+  it('without a single privacy cue nothing is relevant, however sure the model is', () => {
+    const item = input('Amazon stellt neuen Kindle vor');
+    const relevance = assessRelevance(item, sure(item, true));
+    expect(relevance.relevant).toBe(false);
+    expect(relevance.score).toBe(0);
+  });
+
+  it('the model lifts a story whose cues alone fall short, and sinks one the cues alone would pass', () => {
+    const weak = input('Versandhändler ändert Umgang mit Kundendaten');
+    const strong = input('Datenleck bei Versandhändler');
+    expect(assessRelevance(weak, sure(weak, false)).relevant).toBe(false);
+    expect(assessRelevance(weak, sure(weak, true)).relevant).toBe(true);
+    expect(assessRelevance(strong, sure(strong, true)).relevant).toBe(true);
+    expect(assessRelevance(strong, sure(strong, false)).relevant).toBe(false);
+  });
+
+  it('a bare headline gives the model too few words to overrule the cues', () => {
+    const headline: RelevanceInput = { title: 'Datenleck bei Versandhändler', text: '', language: 'de', scope: 'general', companyCount: 1 };
+    const doubting = sure(headline, false);
+    expect(assessRelevance(headline, doubting).relevant).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { createAnalyser, type Analyser } from '../analyse-article.ts';
+import { createAnalyser, type Analyser, type LearnedModels } from '../analyse-article.ts';
 import type { Lineage } from '../assign-incident.ts';
 import { loadGazetteer } from '../company-gazetteer.ts';
 import { createInMemoryIncidentIndex, findSameIncident, type InMemoryIncidentIndex } from '../group-incidents.ts';
@@ -8,14 +8,15 @@ import { createInMemoryIncidentIndex, findSameIncident, type InMemoryIncidentInd
  * from the labels, a silent analyser) to check the runner's wiring and counting apart from the analysis itself.
  */
 export interface AnalysisModules {
-  createAnalyser(): Analyser;
+  /** `models`: learned models to use instead of the shipped ones (cross-validation passes one set per fold). */
+  createAnalyser(models?: LearnedModels): Analyser;
   createInMemoryIncidentIndex(): InMemoryIncidentIndex;
   findSameIncident: typeof findSameIncident;
   loadGazetteer(): Lineage;
 }
 
 export const REAL_ANALYSIS_MODULES: AnalysisModules = {
-  createAnalyser: () => createAnalyser(),
+  createAnalyser: (models) => createAnalyser({ models }),
   createInMemoryIncidentIndex,
   findSameIncident,
   loadGazetteer,

@@ -90,8 +90,17 @@ export function sortByPublished(items: readonly LabelledItem[]): LabelledItem[] 
 
 /** Loads every *.json file of the folder (each an array of items), validated and sorted by publication time. */
 export function loadLabelledSet(dir: string): LabelledItem[] {
+  return sortByPublished(loadLabelledFiles(dir).flatMap((file) => file.items));
+}
+
+/**
+ * The folder's files with their validated items, by file name. A file is one writer's batch: cross-validation
+ * leaves whole files out, so that a model is judged on a writer it never learned from.
+ */
+export function loadLabelledFiles(dir: string): { name: string; items: LabelledItem[] }[] {
   const names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
   if (names.length === 0) throw new Error(`No labelled items (*.json) in ${dir}`);
   const files = names.map((name) => ({ name, content: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as unknown }));
-  return sortByPublished(parseLabelledSet(files));
+  parseLabelledSet(files);
+  return files.map((file) => ({ name: file.name, items: parseLabelledSet([file]) }));
 }
