@@ -1,7 +1,6 @@
 import { INCIDENT_TYPES, type IncidentType } from '../model/analysis.ts';
-import shippedModel from './data/incident-type-model.json' with { type: 'json' };
 import { wordFeatures } from './word-features.ts';
-import { checkWordModel, classProbabilities, type ClassProbability, type WordModel } from './word-model.ts';
+import { classProbabilities, shippedWordModel, type ClassProbability, type WordModel } from './word-model.ts';
 
 /**
  * The primary incident type as the learned word model sees it (see word-model.ts for why a model): every type
@@ -9,12 +8,12 @@ import { checkWordModel, classProbabilities, type ClassProbability, type WordMod
  */
 export type IncidentTypeModel = WordModel<IncidentType>;
 
-const SHIPPED: IncidentTypeModel = checkWordModel(shippedModel, INCIDENT_TYPES, 'data/incident-type-model.json');
+const shipped = shippedWordModel(new URL('./data/incident-type-model.json', import.meta.url), INCIDENT_TYPES);
 
 export function predictIncidentType(
   title: string,
   text: string,
-  model: IncidentTypeModel = SHIPPED,
+  model: IncidentTypeModel = shipped(),
 ): ClassProbability<IncidentType>[] {
   return classProbabilities(wordFeatures(title, text), model);
 }

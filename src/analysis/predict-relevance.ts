@@ -1,6 +1,5 @@
-import relevanceModel from './data/relevance-model.json' with { type: 'json' };
 import { wordFeatures } from './word-features.ts';
-import { checkWordModel, classProbabilities, type WordModel } from './word-model.ts';
+import { classProbabilities, shippedWordModel, type WordModel } from './word-model.ts';
 
 /**
  * How likely the learned word model (word-model.ts) thinks an item is a privacy story, 0…1. Trained on every
@@ -9,7 +8,7 @@ import { checkWordModel, classProbabilities, type WordModel } from './word-model
 export const RELEVANCE_CLASSES = ['relevant', 'other'] as const;
 export type RelevanceModel = WordModel<(typeof RELEVANCE_CLASSES)[number]>;
 
-const SHIPPED: RelevanceModel = checkWordModel(relevanceModel, RELEVANCE_CLASSES, 'data/relevance-model.json');
+const shipped = shippedWordModel(new URL('./data/relevance-model.json', import.meta.url), RELEVANCE_CLASSES);
 
 /** The features the relevance model reads: the feed's scope and the item's words. */
 export function relevanceFeatures(title: string, text: string, scope: 'privacy' | 'general'): string[] {
@@ -30,7 +29,7 @@ export function predictRelevance(
   title: string,
   text: string,
   scope: 'privacy' | 'general',
-  model: RelevanceModel = SHIPPED,
+  model: RelevanceModel = shipped(),
 ): number {
   const features = relevanceFeatures(title, text, scope);
   const probability = classProbabilities(features, model).find((p) => p.class === 'relevant')?.probability ?? 0;

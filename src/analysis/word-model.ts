@@ -11,6 +11,8 @@
  * out of training in turn).
  */
 
+import { readFileSync } from 'node:fs';
+
 /** The weights as stored: per feature one weight per class, in the order of `classes`. */
 export interface WordModel<C extends string = string> {
   classes: readonly C[];
@@ -43,6 +45,15 @@ export function checkWordModel<C extends string>(model: unknown, expected: reado
     }
   }
   return candidate as WordModel<C>;
+}
+
+/**
+ * A shipped model, read and checked on first use and kept: a process that never analyses an article (a poll
+ * cycle where every feed answers "not modified") does not pay for the weights.
+ */
+export function shippedWordModel<C extends string>(file: URL, classes: readonly C[]): () => WordModel<C> {
+  let model: WordModel<C> | undefined;
+  return () => (model ??= checkWordModel(JSON.parse(readFileSync(file, 'utf8')) as unknown, classes, file.pathname));
 }
 
 /** The model's scores before the softmax, one per class. */

@@ -25,8 +25,8 @@ export interface TrainingOptions {
 
 const DEFAULTS: Required<TrainingOptions> = { epochs: 400, learningRate: 0.3, l2: 0.001 };
 /** Weights this close to zero change no decision; dropping them keeps the shipped file small. */
-const PRUNE_BELOW = 0.005;
-const DECIMALS = 4;
+const PRUNE_BELOW = 0.02;
+const DECIMALS = 3;
 
 function sortById<T extends { id: string }>(examples: readonly T[]): T[] {
   return [...examples].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
