@@ -35,13 +35,18 @@ function words(text: string, maxWords: number): string[] {
     .slice(0, maxWords);
 }
 
+/** The last article's features: relevance and incident typing read the same article one after the other. */
+let last: { title: string; text: string; features: readonly string[] } | undefined;
+
 /** The distinct features of an article, in first-seen order. */
-export function wordFeatures(title: string, text: string): string[] {
+export function wordFeatures(title: string, text: string): readonly string[] {
+  if (last && last.title === title && last.text === text) return last.features;
   const features = new Set<string>();
   for (const word of words(title.slice(0, 1_000), MAX_TITLE_WORDS)) features.add(`t:${word.slice(0, STEM_CHARS)}`);
   for (const word of words(text.slice(0, MAX_TEXT_CHARS), MAX_TEXT_WORDS)) {
     features.add(`w:${word.slice(0, STEM_CHARS)}`);
     if (word.length >= MIN_COMPOUND_CHARS) features.add(`h:${word.slice(-HEAD_CHARS)}`);
   }
-  return [...features];
+  last = { title, text, features: [...features] };
+  return last.features;
 }

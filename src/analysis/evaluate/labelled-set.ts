@@ -70,17 +70,22 @@ function checkSet(items: LabelledItem[]): string[] {
 
 /** Parses and validates items; throws one error naming every problem (file, item, field). */
 export function parseLabelledSet(files: { name: string; content: unknown }[]): LabelledItem[] {
-  const items: LabelledItem[] = [];
+  return parseLabelledFiles(files).flatMap((file) => file.items);
+}
+
+/** {@link parseLabelledSet}, keeping each file's items apart. */
+function parseLabelledFiles(files: { name: string; content: unknown }[]): { name: string; items: LabelledItem[] }[] {
+  const parsedFiles: { name: string; items: LabelledItem[] }[] = [];
   const problems: string[] = [];
   for (const file of files) {
     const parsed = z.array(LabelledItemSchema).safeParse(file.content);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push(`${file.name}: ${issue.path.join('.')}: ${issue.message}`);
-    } else items.push(...parsed.data);
+    } else parsedFiles.push({ name: file.name, items: parsed.data });
   }
-  problems.push(...checkSet(items));
+  problems.push(...checkSet(parsedFiles.flatMap((file) => file.items)));
   if (problems.length > 0) throw new Error(`The labelled set is invalid:\n  ${problems.join('\n  ')}`);
-  return items;
+  return parsedFiles;
 }
 
 /** In feed order: by publication time, ties by id, so grouping sees items as a poller would. */
@@ -101,6 +106,5 @@ export function loadLabelledFiles(dir: string): { name: string; items: LabelledI
   const names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
   if (names.length === 0) throw new Error(`No labelled items (*.json) in ${dir}`);
   const files = names.map((name) => ({ name, content: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as unknown }));
-  parseLabelledSet(files);
-  return files.map((file) => ({ name: file.name, items: parseLabelledSet([file]) }));
+  return parseLabelledFiles(files);
 }
