@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import cron from 'node-cron';
+import { canonicalTimezone } from './chat/digest-time.ts';
 
 /**
  * Environment → typed, validated settings. Every variable here is documented in `.env.example`.
@@ -44,6 +45,22 @@ const EnvSchema = z.object({
   LLM_MODEL: z.string().min(1).max(200).optional(),
   LLM_API_KEY: z.string().min(1).optional(),
   LLM_TIMEOUT_MS: positiveInt(1000, 300_000).default(20_000),
+  /** The bot token from Discord's developer portal; turns Discord on. A secret: never logged. */
+  DISCORD_TOKEN: z.string().regex(/^[\w.-]{20,200}$/, 'a Discord bot token').optional(),
+  /** Discord's REST base; another value points the bot at a Discord-compatible server (or the test stand-in). */
+  DISCORD_API_BASE: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL such as https://discord.com/api')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://discord.com/api'),
+  /** Register slash commands in this server only (appear at once; for development); otherwise globally. */
+  DISCORD_GUILD_ID: z.string().regex(/^\d{15,22}$/, 'a Discord server id (a number)').optional(),
+  /** The time zone a digest uses when `/digest daily` names none. */
+  DIGEST_DEFAULT_TZ: z
+    .string()
+    .refine((zone) => canonicalTimezone(zone) !== undefined, 'an IANA time zone such as Europe/Berlin')
+    .transform((zone) => canonicalTimezone(zone)!)
+    .default('Europe/Berlin'),
 });
 
 export interface Config {
@@ -62,9 +79,15 @@ export interface Config {
   };
   feedMaxCacheSeconds: number;
   backoff: { baseSeconds: number; maxSeconds: number };
+  /** Set when DISCORD_TOKEN is: the bot runs on Discord. */
+  discord?: { token: string; apiBase: string; guildId?: string };
+  digestDefaultTimezone: string;
   /** Set when an LLM endpoint is configured; summaries fall back to the extractive one on any failure. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
 }
+
+/** Variables whose values never appear in messages or logs, not even when they are malformed. */
+const SECRET_VARIABLES = new Set(['DISCORD_TOKEN', 'LLM_API_KEY', 'MATRIX_ACCESS_TOKEN', 'MATRIX_PASSWORD']);
 
 /** A setting that cannot be used. `message` is the one line shown to the operator. */
 export class ConfigError extends Error {
@@ -72,6 +95,8 @@ export class ConfigError extends Error {
 }
 
 export const VERSION = '0.1.0';
+/** Where people read about the bot and report problems (shown by /about). */
+export const HOMEPAGE = 'https://github.com/privacy-radar/privacy-radar';
 
 /** Reads `.env` from the working directory if present; variables already set in the environment win. */
 export function loadDotEnv(path = '.env'): void {
@@ -87,7 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`${variable}: expected ${describeExpectation(issue)}, got ${JSON.stringify(env[variable] ?? '')}`);
+    const got = SECRET_VARIABLES.has(variable) ? `a value of ${(env[variable] ?? '').length} characters (not shown: it is a secret)` : JSON.stringify(env[variable] ?? '');
+    throw new ConfigError(`${variable}: expected ${describeExpectation(issue)}, got ${got}`);
   }
   const e = parsed.data;
   if (e.BACKOFF_MAX_SECONDS < e.BACKOFF_BASE_SECONDS) {
@@ -107,6 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
         }
       : {}),
+    ...(e.DISCORD_TOKEN !== undefined
+      ? { discord: { token: e.DISCORD_TOKEN, apiBase: e.DISCORD_API_BASE, ...(e.DISCORD_GUILD_ID ? { guildId: e.DISCORD_GUILD_ID } : {}) } }
+      : {}),
+    digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
     storeUrl: e.STORE_URL,
     feedsDir: e.FEEDS_DIR,
     pollCron: e.POLL_CRON,

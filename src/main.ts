@@ -1,7 +1,12 @@
 import { createAnalyser } from './analysis/analyse-article.ts';
 import { loadGazetteer, type Gazetteer } from './analysis/company-gazetteer.ts';
 import { createArticleProcessor, type ProcessedArticle } from './analysis/process-article.ts';
-import type { Config } from './config.ts';
+import { COMMANDS } from '../commands/index.ts';
+import type { ChannelMessage, ChatServices } from './chat/command.ts';
+import { createCommandRunner, type CommandRunner } from './chat/run-command.ts';
+import { HOMEPAGE, VERSION, type Config } from './config.ts';
+import type { Platform } from './model/channel.ts';
+import { createDiscordBot } from './platforms/discord/discord-bot.ts';
 import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
 import { createHttpFetcher, type HttpFetcher } from './ingest/http-fetcher.ts';
 import { pollFeeds, type PollCycleReport, type PollOptions } from './ingest/poll-feeds.ts';
@@ -28,7 +33,11 @@ export interface App {
   readonly feeds: FeedConfig[];
   /** One poll cycle; every new article is analysed and filed under its incident, then handed to `onArticle`. */
   poll(options?: PollOptions & { onArticle?: ArticleConsumer }): Promise<PollCycleReport>;
-  /** Closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
+  /** The chat commands, shared by every platform. */
+  readonly commands: CommandRunner;
+  /** Connects the chat platforms the configuration turns on (Discord with DISCORD_TOKEN); their names. */
+  startPlatforms(): Promise<Platform[]>;
+  /** Disconnects the platforms, then closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -50,6 +59,23 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     log,
     ...(config.llm ? { llm: config.llm } : {}),
   });
+  /** How each connected platform posts a message the bot sends on its own. */
+  const posters = new Map<Platform, { post(channelId: string, message: ChannelMessage): Promise<void>; stop(): Promise<void> }>();
+  const chat: ChatServices = {
+    store,
+    gazetteer,
+    feeds,
+    version: VERSION,
+    homepage: HOMEPAGE,
+    defaultTimezone: config.digestDefaultTimezone,
+    now: () => new Date(),
+    post: async (channel, message) => {
+      const platform = posters.get(channel.platform);
+      if (!platform) throw new Error(`${channel.platform} is not connected`);
+      await platform.post(channel.id, message);
+    },
+  };
+  const commands = createCommandRunner(COMMANDS, chat, log);
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -59,6 +85,21 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     catalogue,
     gazetteer,
     feeds,
+    commands,
+    async startPlatforms() {
+      if (config.discord && !posters.has('discord')) {
+        const bot = createDiscordBot(config.discord, commands, store, log);
+        posters.set('discord', bot);
+        try {
+          await bot.start();
+        } catch (error) {
+          posters.delete('discord');
+          await bot.stop();
+          throw error;
+        }
+      }
+      return [...posters.keys()];
+    },
     poll: ({ onArticle, ...options } = {}) =>
       pollFeeds(
         feeds,
@@ -76,6 +117,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       ),
     close: () =>
       (closing ??= (async () => {
+        await Promise.allSettled([...posters.values()].map((platform) => platform.stop()));
         await fetcher.close();
         await store.close();
       })()),

@@ -86,6 +86,7 @@ export async function assignIncident(
     language: analysis.language,
     firstSeen: article.published,
     lastSeen: article.published,
+    recordedAt: article.firstSeen,
     sources: [source],
     signature: incidentSignature(candidate),
   };

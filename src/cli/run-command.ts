@@ -15,11 +15,20 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 export async function runCommand(config: Config, log: Logger, io: CliIo): Promise<number> {
   const app = await createApp(config, log);
+  let platforms: string[];
+  try {
+    platforms = await app.startPlatforms();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   log.info(
-    { feeds: app.feeds.length, store: app.store.kind, schedule: config.pollCron },
-    `privacy-radar started: ${app.feeds.length} feeds, store ${app.store.kind}, polling "${config.pollCron}"`,
+    { feeds: app.feeds.length, store: app.store.kind, schedule: config.pollCron, platforms },
+    `privacy-radar started: ${app.feeds.length} feeds, store ${app.store.kind}, polling "${config.pollCron}", ` +
+      `chat: ${platforms.length > 0 ? platforms.join(', ') : 'none (new incidents are printed here)'}`,
   );
-  const printCard: ArticleConsumer = printNewIncidents(io.stdout, app.gazetteer);
+  // Without a chat platform the console is where new incidents show up.
+  const printCard: ArticleConsumer | undefined = platforms.length === 0 ? printNewIncidents(io.stdout, app.gazetteer) : undefined;
 
   let current: Promise<void> | undefined;
   let stopping = false;
@@ -67,9 +76,9 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
   return 0;
 }
 
-async function pollAndReport(app: App, onArticle: ArticleConsumer): Promise<void> {
+async function pollAndReport(app: App, onArticle: ArticleConsumer | undefined): Promise<void> {
   try {
-    const report = await app.poll({ onArticle });
+    const report = await app.poll(onArticle ? { onArticle } : {});
     const count = (outcome: string) => report.feeds.filter((f) => f.outcome === outcome).length;
     const summary = {
       durationMs: report.durationMs,

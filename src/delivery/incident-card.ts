@@ -1,6 +1,6 @@
 import type { Gazetteer } from '../analysis/company-gazetteer.ts';
 import type { Incident } from '../model/analysis.ts';
-import type { Card } from '../model/card.ts';
+import { MAX_CARD_SOURCES, type Card } from '../model/card.ts';
 
 /** The card for an incident, as every platform shows it. */
 export function cardFromIncident(incident: Incident, gazetteer: Gazetteer): Card {
@@ -20,6 +20,7 @@ export function cardFromIncident(incident: Incident, gazetteer: Gazetteer): Card
     published: incident.firstSeen,
     language: incident.language,
     sourceCount: incident.sources.length,
+    sources: incident.sources.slice(0, MAX_CARD_SOURCES).map(({ outlet, url }) => ({ outlet, url })),
   };
 }
 

@@ -93,6 +93,11 @@ export interface Incident {
   firstSeen: string;
   /** The latest source's publication date (the grouping window runs from here). */
   lastSeen: string;
+  /**
+   * When the bot filed the incident (its first article was ingested): digests cover what is new to the bot, which
+   * for a late-found story is later than its publication. Absent on incidents stored before it existed.
+   */
+  recordedAt?: string;
   sources: IncidentSource[];
   /**
    * The language-independent specifics of all its sources' full texts, merged and bounded, so that a later

@@ -22,4 +22,9 @@ export interface Card {
   language: Language;
   /** How many articles report this incident. */
   sourceCount: number;
+  /** The reporting articles, first report first; at most MAX_CARD_SOURCES (see `sourceCount` for all). */
+  sources: Array<{ outlet: string; url: string }>;
 }
+
+/** Sources a card lists by name and link; more are counted, not listed. */
+export const MAX_CARD_SOURCES = 5;

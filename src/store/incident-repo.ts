@@ -34,6 +34,12 @@ export interface IncidentRepo extends IncidentIndex {
   putMany(incidents: Incident[]): Promise<void>;
   /** The incidents of these companies, newest first (by firstSeen), de-duplicated across companies, filtered by type/since, paginated. */
   query(q: IncidentQuery): Promise<IncidentPage>;
+  /** How many incidents `query` would find in all (no page is read). */
+  count(q: Omit<IncidentQuery, 'offset' | 'limit'>): Promise<number>;
+  /** Per company, the incidents filed under it directly (not its subsidiaries'), from one read of the index heads. */
+  ownCounts(companyIds: string[]): Promise<Map<string, number>>;
+  /** Every incident (with or without companies), most recently recorded first; `since` applies to `recordedAt`. */
+  latest(q: Omit<IncidentQuery, 'companyIds'>): Promise<IncidentPage>;
 }
 
 /**
@@ -48,6 +54,10 @@ export interface IncidentRepo extends IncidentIndex {
  * both companies' buckets, each entry naming the other companies. Within a query's company set it is counted
  * (and shown) only by its "owner" — the smallest of its company ids in the set — which the stored co-company
  * lists let both the counts and the page merge decide locally.
+ *
+ * Every incident is also indexed under the pseudo-company `~all` (not a valid company id, so it never collides),
+ * by the time the bot recorded it (`recordedAt`, else firstSeen), which answers "everything new to the bot since …"
+ * for digests with the same heads and buckets.
  *
  * Writes are read-modify-write of heads and buckets, serialised within this process by a queue. Two processes
  * writing the same company's month at once could lose an index entry: fine for a single bot instance;
@@ -89,6 +99,9 @@ const MAX_CANDIDATES = 500;
 /** Keys per batched write; keeps statements and replies small. */
 const WRITE_CHUNK = 500;
 
+/** The index of every incident; `~` cannot start a company id. */
+const ALL_INCIDENTS = '~all';
+
 const headKey = (company: string): string => `h:${company}`;
 const bucketKey = (company: string, month: string): string => `m:${company}:${month}`;
 
@@ -123,7 +136,19 @@ export function createIncidentRepo(
     get: (id) => (INCIDENT_ID.test(id) ? incidents.get(id) : Promise.resolve(undefined)),
     put: (incident) => putMany([incident]),
     putMany,
-    query: (q) => queryIncidents(incidents, index, q),
+    query: (q) => queryIncidents(incidents, index, companySet(q.companyIds), q),
+    count: async (q) => (await queryIncidents(incidents, index, companySet(q.companyIds), q, { countOnly: true })).total,
+    ownCounts: async (companyIds) => {
+      const companies = companySet(companyIds);
+      const heads = (companies.length === 0 ? [] : await index.getMany(companies.map(headKey))) as (CompanyHead | undefined)[];
+      return new Map(
+        companies.map((company, i) => [
+          company,
+          (heads[i]?.months ?? []).reduce((sum, m) => sum + m.groups.reduce((n, g) => n + g[2], 0), 0),
+        ]),
+      );
+    },
+    latest: (q) => queryIncidents(incidents, index, [ALL_INCIDENTS], q),
     candidates: (companyIds, since) => recentIncidents(incidents, index, companyIds, since),
   };
 }
@@ -139,6 +164,7 @@ function checkedIncident(incident: Incident): Incident {
   }
   isoDate(incident.firstSeen, incident.id);
   isoDate(incident.lastSeen, incident.id);
+  if (incident.recordedAt !== undefined) isoDate(incident.recordedAt, incident.id);
   return incident;
 }
 
@@ -174,11 +200,16 @@ function placements(incident: Incident): Placement[] {
   const mask = typesMask(incident.types);
   const firstSeen = isoDate(incident.firstSeen, incident.id);
   const lastSeen = isoDate(incident.lastSeen, incident.id);
-  return companies.map((company) => ({
-    company,
-    month: monthOf(firstSeen),
-    entry: [firstSeen, incident.id, mask, companies.filter((c) => c !== company).sort().join(','), lastSeen],
-  }));
+  // The all-incidents index is ordered by when the bot filed the incident: what a digest calls new.
+  const recorded = incident.recordedAt === undefined ? firstSeen : isoDate(incident.recordedAt, incident.id);
+  return [
+    ...companies.map((company): Placement => ({
+      company,
+      month: monthOf(firstSeen),
+      entry: [firstSeen, incident.id, mask, companies.filter((c) => c !== company).sort().join(','), lastSeen],
+    })),
+    { company: ALL_INCIDENTS, month: monthOf(recorded), entry: [recorded, incident.id, mask, '', lastSeen] },
+  ];
 }
 
 const samePlacement = (a: Placement, b: Placement): boolean =>
@@ -313,9 +344,10 @@ interface MonthCell {
 async function queryIncidents(
   incidents: Collection<Incident>,
   index: Collection<IncidentIndexRecord>,
-  q: IncidentQuery,
+  companies: string[],
+  q: Omit<IncidentQuery, 'companyIds'>,
+  { countOnly = false }: { countOnly?: boolean } = {},
 ): Promise<IncidentPage> {
-  const companies = companySet(q.companyIds);
   const offset = Number.isSafeInteger(q.offset) && q.offset! > 0 ? q.offset! : 0;
   const limit = Number.isSafeInteger(q.limit) && q.limit! > 0 ? Math.min(q.limit!, MAX_LIMIT) : DEFAULT_LIMIT;
   const sinceTime = q.since === undefined ? undefined : Date.parse(q.since);
@@ -357,6 +389,7 @@ async function queryIncidents(
   const perMonth = new Map<string, number>();
   for (const cell of cells) perMonth.set(cell.month, (perMonth.get(cell.month) ?? 0) + cell.count!);
   const total = [...perMonth.values()].reduce((a, b) => a + b, 0);
+  if (countOnly) return { incidents: [], total };
 
   // Skip whole months by their counts; read only the months the page shows.
   let skip = offset;

@@ -9,6 +9,7 @@ import { createArticleRepo } from './article-repo.ts';
 import type { ArticleRepo } from './article-repo.ts';
 import { collectionKeyPrefix, createCollection, isValidStorageName, OperationTracker } from './collection.ts';
 import type { Collection } from './collection.ts';
+import { createChannelRepo, type ChannelRepo } from './channel-repo.ts';
 import { createFeedStateRepo } from './feed-state-repo.ts';
 import type { FeedStateRepo } from './feed-state-repo.ts';
 import { createIncidentRepo } from './incident-repo.ts';
@@ -29,6 +30,8 @@ export interface Store {
   readonly incidents: IncidentRepo;
   /** Organisations the gazetteer does not know, counted as stories name them. */
   readonly unknownCompanies: UnknownCompanyRepo;
+  /** Channel and room settings (language, subscriptions, digest), with the company → subscribers index. */
+  readonly channels: ChannelRepo;
   /** Generic typed collection for later stages (incidents, subscriptions, outbox). */
   collection<T>(namespace: string): Collection<T>;
   /** Waits for in-flight writes, then closes connections. Idempotent. */
@@ -193,6 +196,7 @@ function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string): Store {
     articles: createArticleRepo(collection<Article>('articles')),
     incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index')),
     unknownCompanies: createUnknownCompanyRepo(collection('unknown-companies')),
+    channels: createChannelRepo(collection('channels'), collection('subscribers')),
     collection,
     close: () => {
       closing ??= tracker.drain().then(() => keyv.disconnect());

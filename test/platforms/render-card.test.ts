@@ -14,6 +14,7 @@ describe('renderCardText', () => {
     published: '2026-11-20T09:30:00.000Z',
     language: 'de',
     sourceCount: 2,
+    sources: [],
   };
 
   it('shows title, companies with parents, types in the card language, outlet, date, sources, summary and link', () => {

@@ -13,7 +13,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/open-store.ts';
 
 /**
- * The incident repository on every backend: SQLite always; Redis and PostgreSQL when REDIS_URL / DATABASE_URL
+ * The incident and channel repositories on every backend: SQLite always; Redis and PostgreSQL when REDIS_URL / DATABASE_URL
  * are set (`bash .ci/services.sh`), under random prefixes purged afterwards — as in store-contract.test.ts.
  */
 
@@ -241,6 +241,72 @@ for (const backend of backends) {
         expect(page.total, JSON.stringify(q)).toBe(matching.length);
         expect(ids(page.incidents), JSON.stringify(q)).toEqual(ids(matching.slice(q.offset, q.offset + q.limit)));
       }
+    });
+
+    it('lists every incident by when it was recorded, companies or not, for digests', async () => {
+      // Recorded in 2031 (far after every other test's incidents in this store), published earlier.
+      const late = incident('2024-02-01T00:00:00.000Z', ['lt-co'], ['breach'], { recordedAt: '2031-01-03T10:00:00.000Z' });
+      const anonymous = incident('2031-01-02T00:00:00.000Z', [], ['tracking'], { recordedAt: '2031-01-02T09:00:00.000Z' });
+      const earlier = incident('2031-01-01T00:00:00.000Z', ['lt-co', 'lt-other'], ['enforcement'], { recordedAt: '2031-01-01T12:00:00.000Z' });
+      await store.incidents.putMany([late, anonymous, earlier]);
+      const page = await store.incidents.latest({ since: '2031-01-01T00:00:00Z' });
+      expect(ids(page.incidents)).toEqual(ids([late, anonymous, earlier]));
+      expect(page.total).toBe(3);
+      expect((await store.incidents.latest({ since: '2031-01-02T00:00:00Z', type: 'tracking' })).incidents).toEqual([anonymous]);
+      expect((await store.incidents.latest({ since: '2031-01-01T00:00:00Z', offset: 1, limit: 1 })).incidents).toEqual([anonymous]);
+      // The company index still orders by publication: the late-found story is an old one there.
+      expect((await store.incidents.query({ companyIds: ['lt-co'], since: '2025-01-01T00:00:00Z' })).total).toBe(1);
+      await expect(store.incidents.put({ ...late, recordedAt: 'gestern' })).rejects.toThrow(/invalid date/);
+    });
+
+    it('counts incidents without reading pages, and per company from the heads', async () => {
+      const own = [incident('2025-03-01T00:00:00.000Z', ['cnt-parent']), incident('2025-03-02T00:00:00.000Z', ['cnt-child', 'cnt-parent'])];
+      const child = incident('2025-04-01T00:00:00.000Z', ['cnt-child'], ['tracking']);
+      await store.incidents.putMany([...own, child]);
+      expect(await store.incidents.count({ companyIds: ['cnt-parent', 'cnt-child'] })).toBe(3);
+      expect(await store.incidents.count({ companyIds: ['cnt-parent', 'cnt-child'], type: 'tracking' })).toBe(1);
+      expect(await store.incidents.count({ companyIds: ['cnt-child'], since: '2025-03-15T00:00:00Z' })).toBe(1);
+      expect(await store.incidents.ownCounts(['cnt-parent', 'cnt-child', 'cnt-none', 'NOT A SLUG'])).toEqual(
+        new Map([['cnt-parent', 2], ['cnt-child', 2], ['cnt-none', 0]]),
+      );
+    });
+
+    it('keeps channel settings and finds a company\'s subscribers through the index', async () => {
+      const news = { platform: 'discord' as const, id: `${prefix}-news` };
+      const room = { platform: 'matrix' as const, id: `!${prefix}:example.org` };
+      expect(await store.channels.get(news)).toBeUndefined();
+      const saved = await store.channels.update({ ...news, guildId: '42' }, (settings) => {
+        settings.subscriptions.push('sub-amazon', 'sub-amazon', 'sub-meta');
+        settings.language = 'en';
+      });
+      expect(saved).toMatchObject({ ...news, guildId: '42', language: 'en', subscriptions: ['sub-amazon', 'sub-meta'], active: true });
+      expect(await store.channels.get(news)).toEqual(saved);
+      await store.channels.update(room, (settings) => settings.subscriptions.push('sub-amazon'));
+      const subscribers = await store.channels.subscribersOf(['sub-ring', 'sub-amazon']);
+      expect(subscribers).toEqual(expect.arrayContaining([news, room]));
+      expect(subscribers).toHaveLength(2);
+
+      await store.channels.update(news, (settings) => {
+        settings.subscriptions = settings.subscriptions.filter((id) => id !== 'sub-amazon');
+      });
+      expect(await store.channels.subscribersOf(['sub-amazon'])).toEqual([room]);
+      expect(await store.channels.subscribersOf(['sub-meta'])).toEqual([news]);
+      expect((await store.channels.get(news))?.guildId).toBe('42');
+
+      expect(await store.channels.delete(news)).toBe(true);
+      expect(await store.channels.delete(news)).toBe(false);
+      expect(await store.channels.get(news)).toBeUndefined();
+      expect(await store.channels.subscribersOf(['sub-meta'])).toEqual([]);
+    });
+
+    it('caps a channel at 50 subscriptions', async () => {
+      const busy = { platform: 'discord' as const, id: `${prefix}-busy` };
+      const saved = await store.channels.update(busy, (settings) => {
+        for (let n = 0; n < 60; n += 1) settings.subscriptions.push(`cap-${n}`);
+      });
+      expect(saved.subscriptions).toHaveLength(50);
+      expect(await store.channels.subscribersOf(['cap-49'])).toEqual([busy]);
+      expect(await store.channels.subscribersOf(['cap-50'])).toEqual([]);
     });
   });
 }

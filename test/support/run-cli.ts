@@ -44,3 +44,56 @@ export function runCli(
     });
   });
 }
+
+/** A `privacy-radar` process that keeps running (`run`) until the test stops it. */
+export interface RunningCli {
+  /** Everything written so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Resolves once the output matches; rejects after `timeoutMs` or when the process ends first. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+  stop(graceMs?: number): Promise<Run>;
+}
+
+export function startCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? tmpdir(),
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let all = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    all += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    all += chunk.toString();
+  });
+  const ended = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  let exited = false;
+  void ended.then(() => (exited = true));
+  return {
+    output: () => all,
+    waitForOutput: (pattern, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now();
+        const check = (): void => {
+          if (pattern.test(all)) return resolve();
+          if (exited) return reject(new Error(`process ended before printing ${pattern}:\n${all.slice(-3000)}`));
+          if (Date.now() - started > timeoutMs) return reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${all.slice(-3000)}`));
+          setTimeout(check, 20);
+        };
+        check();
+      }),
+    stop: async (graceMs = 10_000) => {
+      if (!exited) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const run = await ended;
+      clearTimeout(timer);
+      return run;
+    },
+  };
+}

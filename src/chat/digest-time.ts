@@ -1,0 +1,27 @@
+/** IANA zone names this Node knows, for validation and autocompletion. */
+const ZONES: readonly string[] = [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+const ZONE_BY_FOLDED = new Map(ZONES.map((zone) => [zone.toLowerCase(), zone]));
+
+/** "8:00", "08:00", "8.30", "18" → "08:00", "08:30", "18:00"; undefined for anything that is not a time of day. */
+export function parseTimeOfDay(text: string): string | undefined {
+  const match = /^(\d{1,2})(?:[:.h](\d{2}))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const hours = Number(match[1]);
+  const minutes = match[2] === undefined ? 0 : Number(match[2]);
+  if (hours > 23 || minutes > 59) return undefined;
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+}
+
+/** The canonical spelling of an IANA time zone, case-insensitively ("europe/berlin" → "Europe/Berlin"). */
+export function canonicalTimezone(text: string): string | undefined {
+  return ZONE_BY_FOLDED.get(text.trim().toLowerCase());
+}
+
+/** Zones containing what was typed, those starting with it first (for autocompletion). */
+export function completeTimezones(typed: string, limit = 25): string[] {
+  const folded = typed.trim().toLowerCase().replace(/\s+/g, '_');
+  if (folded === '') return ['Europe/Berlin', 'Europe/Vienna', 'Europe/Zurich', 'Europe/London', 'America/New_York', 'UTC'].slice(0, limit);
+  const starts = ZONES.filter((z) => z.toLowerCase().startsWith(folded));
+  const contains = ZONES.filter((z) => !z.toLowerCase().startsWith(folded) && z.toLowerCase().includes(folded));
+  return [...starts, ...contains].slice(0, limit);
+}

@@ -1,0 +1,44 @@
+import type { Language } from './feed.ts';
+
+/** The chat platforms the bot speaks; each has an adapter in `src/platforms/<name>/`. */
+export type Platform = 'discord' | 'matrix';
+
+/** A channel (Discord) or room (Matrix) the bot posts to, as the core sees it: ids only, no platform types. */
+export interface ChannelRef {
+  platform: Platform;
+  /** The platform's id: a Discord channel snowflake, a Matrix room id. */
+  id: string;
+}
+
+/** A channel's daily digest: local wall-clock time in an IANA zone. */
+export interface DigestSetting {
+  /** HH:MM, 24-hour. */
+  time: string;
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timezone: string;
+}
+
+/**
+ * What the bot keeps about a channel: settings its managers chose, nothing about its members or messages.
+ * Absent settings mean "not chosen": the language then follows the server's locale.
+ */
+export interface ChannelSettings extends ChannelRef {
+  /** The Discord server (guild) the channel belongs to; absent on Matrix. */
+  guildId?: string;
+  /** The language of the bot's own words in this channel; cards keep their article's language. */
+  language?: Language;
+  /** Company ids whose new incidents reach this channel at once (subsidiaries included). */
+  subscriptions: string[];
+  digest?: DigestSetting;
+  /** When the channel's last digest was sent: the next one covers what is new since. */
+  lastDigestAt?: string;
+  /** False once the platform said the channel is gone or forbids the bot; nothing is sent there then. */
+  active: boolean;
+  inactiveReason?: string;
+  updatedAt: string;
+}
+
+/** The key of a channel in the store and in logs: `discord:123…`, `matrix:!room:server`. */
+export function channelKey(ref: ChannelRef): string {
+  return `${ref.platform}:${ref.id}`;
+}

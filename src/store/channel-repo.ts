@@ -1,0 +1,95 @@
+import { channelKey, type ChannelRef, type ChannelSettings } from '../model/channel.ts';
+import type { Collection } from './collection.ts';
+
+/** At most this many company subscriptions per channel: an alert list, not a mirror of the gazetteer. */
+export const MAX_SUBSCRIPTIONS = 50;
+
+export interface ChannelRepo {
+  get(ref: ChannelRef): Promise<ChannelSettings | undefined>;
+  /**
+   * Reads the channel's settings (fresh defaults when it has none), applies `change` and saves the result;
+   * the company → channels index follows subscription changes. Updates are serialised within the process.
+   */
+  update(ref: ChannelRef & { guildId?: string }, change: (settings: ChannelSettings) => void): Promise<ChannelSettings>;
+  /** Forgets everything the bot keeps about a channel (and its index entries). True when there was something. */
+  delete(ref: ChannelRef): Promise<boolean>;
+  /** The channels subscribed to any of these companies (callers pass a company and its ancestors). */
+  subscribersOf(companyIds: readonly string[]): Promise<ChannelRef[]>;
+}
+
+/** The channels subscribed to one company, by channel key. */
+interface SubscriberList {
+  channels: ChannelRef[];
+}
+
+/**
+ * Channel settings keyed by `platform:id`, and an index from company id to subscribed channels so that an
+ * alert finds its channels without scanning every channel. Both are read-modify-write documents written
+ * through one queue: safe for one bot instance; several instances sharing a store need the delivery
+ * issue's leases.
+ */
+export function createChannelRepo(
+  settings: Collection<ChannelSettings>,
+  subscribers: Collection<SubscriberList>,
+  now: () => Date = () => new Date(),
+): ChannelRepo {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  const reindex = async (ref: ChannelRef, before: readonly string[], after: readonly string[]): Promise<void> => {
+    const key = channelKey(ref);
+    const changed = [...before.filter((c) => !after.includes(c)), ...after.filter((c) => !before.includes(c))];
+    if (changed.length === 0) return;
+    const lists = await subscribers.getMany(changed);
+    const writes: [string, SubscriberList][] = [];
+    const deletions: string[] = [];
+    changed.forEach((company, i) => {
+      const others = (lists[i]?.channels ?? []).filter((c) => channelKey(c) !== key);
+      const channels = after.includes(company) ? [...others, { platform: ref.platform, id: ref.id }] : others;
+      if (channels.length === 0) deletions.push(company);
+      else writes.push([company, { channels }]);
+    });
+    await subscribers.setMany(writes);
+    await Promise.all(deletions.map((company) => subscribers.delete(company)));
+  };
+
+  return {
+    get: (ref) => settings.get(channelKey(ref)),
+
+    update: (ref, change) =>
+      serialised(async () => {
+        const key = channelKey(ref);
+        const previous = await settings.get(key);
+        const next: ChannelSettings = structuredClone(
+          previous ?? { platform: ref.platform, id: ref.id, subscriptions: [], active: true, updatedAt: '' },
+        );
+        if (ref.guildId !== undefined) next.guildId = ref.guildId;
+        change(next);
+        next.subscriptions = [...new Set(next.subscriptions)].slice(0, MAX_SUBSCRIPTIONS);
+        next.updatedAt = now().toISOString();
+        await settings.set(key, next);
+        await reindex(ref, previous?.subscriptions ?? [], next.subscriptions);
+        return next;
+      }),
+
+    delete: (ref) =>
+      serialised(async () => {
+        const key = channelKey(ref);
+        const previous = await settings.get(key);
+        if (!previous) return false;
+        await reindex(ref, previous.subscriptions, []);
+        return settings.delete(key);
+      }),
+
+    subscribersOf: async (companyIds) => {
+      const lists = await subscribers.getMany([...new Set(companyIds)]);
+      const found = new Map<string, ChannelRef>();
+      for (const list of lists) for (const ref of list?.channels ?? []) found.set(channelKey(ref), ref);
+      return [...found.values()];
+    },
+  };
+}

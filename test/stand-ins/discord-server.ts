@@ -1,0 +1,1045 @@
+/**
+ * A loopback stand-in for Discord (REST API v10 and the JSON gateway) that the real discord.js talks to unpatched.
+ *
+ * Tests start it, point a discord.js `Client` at it and then behave like a Discord user: run slash commands, type
+ * into autocomplete, press buttons — and read back exactly what that user would see. Failures Discord produces in
+ * real life (rate limits, 5xx, channels that vanished or lost permissions, a dropped gateway connection) can be
+ * switched on per test.
+ *
+ * ```ts
+ * const discord = await startDiscordServer();
+ * const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiBase } });
+ * await client.login('test-token');
+ * const { id } = await discord.slashCommand({ name: 'feeds' });
+ * const reply = await discord.waitFor(() => discord.visibleReply(id));
+ * await discord.close();
+ * ```
+ *
+ * What it checks like Discord does: bot routes need `Authorization: Bot …`; message bodies must fit Discord's limits
+ * (content 2000 characters, 10 embeds, embed field limits, 6000 characters per message's embeds, 5 component rows of
+ * at most 5 buttons, custom ids of at most 100 characters) and must not be empty; an interaction is answered once,
+ * within `interactionDeadlineMs`; a follow-up or edit needs an acknowledged interaction. Uploaded files (multipart)
+ * are accepted and listed as attachments, but their bytes are not kept.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { RawData } from 'ws';
+
+/** Ids of the guild, channel, DM channel and user used when a test passes none. */
+export const DEFAULT_IDS = {
+  applicationId: '200000000000000001',
+  guild: '100000000000000001',
+  channel: '100000000000000002',
+  dmChannel: '100000000000000003',
+  user: '300000000000000001',
+} as const;
+
+/** A guild the bot is in; it arrives in GUILD_CREATE right after READY. */
+export interface StandInGuild {
+  id: string;
+  name?: string;
+  /** Default `de`; also the `guild_locale` of interactions from this guild. */
+  preferredLocale?: string;
+  /** Permissions of the @everyone role, a bitfield (default: view, send, embed, attach, history, use commands). */
+  everyonePermissions?: bigint | string;
+  /** Text channels (type 0). */
+  channels: { id: string; name?: string }[];
+}
+
+/** A direct-message channel between the bot and `userId`. */
+export interface StandInDmChannel {
+  id: string;
+  userId: string;
+}
+
+export interface DiscordStandInOptions {
+  applicationId?: string;
+  /** The bot user's id (default: the application id, as for real bots). */
+  botUserId?: string;
+  /** Default: one guild `DEFAULT_IDS.guild` with one channel `DEFAULT_IDS.channel`. */
+  guilds?: StandInGuild[];
+  /** Default: one DM channel `DEFAULT_IDS.dmChannel` with `DEFAULT_IDS.user`. */
+  dmChannels?: StandInDmChannel[];
+  /** How long after an interaction its first callback is still accepted (Discord: 3000 ms). */
+  interactionDeadlineMs?: number;
+  /** Announced in HELLO; default 45000 so heartbeats do not spam tests. */
+  heartbeatIntervalMs?: number;
+}
+
+/** A user object as Discord sends it. */
+export interface StandInUser {
+  id: string;
+  username: string;
+  discriminator: string;
+  global_name: string | null;
+  avatar: null;
+  bot?: boolean;
+}
+
+/** A message as the REST API answers it (snake_case wire shape). */
+export interface StandInMessage {
+  id: string;
+  channel_id: string;
+  guild_id?: string;
+  author: StandInUser;
+  content: string;
+  embeds: unknown[];
+  components: unknown[];
+  attachments: unknown[];
+  /** 64 = ephemeral, 128 = "is thinking…" (a deferred reply not yet edited). */
+  flags: number;
+  timestamp: string;
+  edited_timestamp: string | null;
+  type: number;
+  tts: boolean;
+  pinned: boolean;
+  mention_everyone: boolean;
+  mentions: unknown[];
+  mention_roles: unknown[];
+  nonce?: string | number;
+  webhook_id?: string;
+  application_id?: string;
+  interaction_metadata?: { id: string; type: number; user: StandInUser; authorizing_integration_owners: object };
+}
+
+export interface RecordedRestRequest {
+  method: string;
+  /** Path with query, e.g. `/api/v10/interactions/1/tok/callback?with_response=false`. */
+  path: string;
+  /** Parsed JSON body (for multipart: the `payload_json` part), or undefined. */
+  body: unknown;
+  headers: IncomingHttpHeaders;
+  /** The status answered (0 while the request is being handled). */
+  status: number;
+  /** False when no route matched: the stand-in answered 404 because it does not know the endpoint. */
+  routeKnown: boolean;
+}
+
+/** A successful `POST /channels/{id}/messages`. */
+export interface SentMessage {
+  channelId: string;
+  /** The body as sent (content, embeds, components, allowed_mentions, nonce, enforce_nonce, …). */
+  body: Record<string, unknown>;
+  /** The message as created (later edits do not change this; see `message(id)`). */
+  message: StandInMessage;
+}
+
+/** An accepted interaction callback. */
+export interface InteractionCallback {
+  interactionId: string;
+  token: string;
+  /** 4 reply, 5 deferred reply, 6 deferred update, 7 update, 8 autocomplete result, 9 modal. */
+  type: number;
+  data: unknown;
+}
+
+export interface CommandRegistration {
+  /** `global`, or the guild id for guild commands. */
+  scope: string;
+  commands: unknown[];
+}
+
+/** An application command option on the wire: `{ name, type, value }`, or a subcommand with its own options. */
+export interface CommandOption {
+  name: string;
+  type: number;
+  value?: string | number | boolean;
+  options?: CommandOption[];
+  focused?: boolean;
+}
+
+/** Who triggers an interaction, and from where. */
+export interface InteractionActor {
+  /** Default `DEFAULT_IDS.user`. */
+  userId?: string;
+  username?: string;
+  /** The member's permissions in guild channels (default: a plain member without manage rights). */
+  permissions?: bigint | string;
+  /** The bot's permissions in the channel (default: view, send, embed, attach, history). */
+  appPermissions?: bigint | string;
+  /** The user's client locale (default `de`). */
+  locale?: string;
+}
+
+export interface SlashCommandInput extends InteractionActor {
+  name: string;
+  options?: CommandOption[];
+  /** Guild text channel or DM channel; the guild follows from it. Default `DEFAULT_IDS.channel`. */
+  channelId?: string;
+}
+
+export interface AutocompleteInput extends SlashCommandInput {
+  /** Name of the option being typed into (searched in subcommands too); it gets `focused: true`. */
+  focused: string;
+}
+
+export interface ButtonPressInput extends InteractionActor {
+  customId: string;
+  /** A message the stand-in served (or its id); its current state is what the button is on. */
+  message: StandInMessage | string;
+}
+
+export interface FailureAnswer {
+  status: number;
+  /** For 429: sent as `Retry-After` (seconds, may be fractional) and as `retry_after` in the body. */
+  retryAfterSeconds?: number;
+  /** For 429: a global rate limit (`X-RateLimit-Global`, scope `global`). */
+  global?: boolean;
+  /** Replaces the default JSON body. */
+  body?: unknown;
+}
+
+export interface DiscordStandIn {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  /** `http://127.0.0.1:<port>/api` — pass as discord.js `rest.api`. */
+  readonly apiBase: string;
+  /** `ws://127.0.0.1:<port>` */
+  readonly gatewayUrl: string;
+  readonly applicationId: string;
+  readonly botUser: StandInUser;
+  /** Every REST request, in arrival order. */
+  readonly requests: RecordedRestRequest[];
+  /** Requests for endpoints the stand-in does not know (tests usually expect none). */
+  readonly unknownRoutes: RecordedRestRequest[];
+  readonly channelMessages: SentMessage[];
+  readonly callbacks: InteractionCallback[];
+  readonly commandRegistrations: CommandRegistration[];
+  /** IDENTIFY and RESUME payloads received on the gateway so far. */
+  readonly identifies: number;
+  readonly resumes: number;
+  /** A gateway connection is open and has identified or resumed. */
+  readonly connected: boolean;
+  /** Dispatches a slash command (INTERACTION_CREATE type 2) as if the user ran it. */
+  slashCommand(input: SlashCommandInput): Promise<{ id: string; token: string }>;
+  /** Dispatches an autocomplete interaction (type 4) with the `focused` option marked. */
+  autocomplete(input: AutocompleteInput): Promise<{ id: string; token: string }>;
+  /** Presses a button (type 3); throws if the message has no enabled button with that custom id. */
+  pressButton(input: ButtonPressInput): Promise<{ id: string; token: string }>;
+  /**
+   * What the user sees as the interaction's response now: the reply (or, for a button, the message it updated) with
+   * all edits applied; undefined before any visible response or after it was deleted. Follow-ups are separate.
+   */
+  visibleReply(interactionId: string): StandInMessage | undefined;
+  followUps(interactionId: string): StandInMessage[];
+  /** The choices of an autocomplete response, or undefined if none was sent. */
+  autocompleteChoices(interactionId: string): unknown[] | undefined;
+  /** The current state of any message the stand-in served (edits applied), or undefined (unknown or deleted). */
+  message(id: string): StandInMessage | undefined;
+  /** Resolves with the predicate's first truthy value (polled every 10 ms); rejects after `timeoutMs` (default 5000). */
+  waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /**
+   * The next `times` (default 1) requests whose method matches (any if omitted) and whose path (with query) matches
+   * `path` get `answer` instead of being handled.
+   */
+  failNext(match: { method?: string; path: RegExp }, answer: FailureAnswer, times?: number): void;
+  /** From now on the channel answers REST calls with 404 Unknown Channel (`gone`), 403 Missing Access (`forbidden`), or normally. */
+  setChannelState(channelId: string, state: ChannelState): void;
+  /** Kills the bot's gateway socket without a close frame; discord.js should reconnect and RESUME. */
+  dropGatewayConnection(): void;
+  /** Closes the gateway and HTTP server and every connection. */
+  close(): Promise<void>;
+}
+
+export type ChannelState = 'ok' | 'gone' | 'forbidden';
+
+// Permission bits (https://discord.com/developers/docs/topics/permissions).
+const VIEW_CHANNEL = 1n << 10n;
+const SEND_MESSAGES = 1n << 11n;
+const EMBED_LINKS = 1n << 14n;
+const ATTACH_FILES = 1n << 15n;
+const READ_MESSAGE_HISTORY = 1n << 16n;
+const USE_APPLICATION_COMMANDS = 1n << 31n;
+const BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY;
+const MEMBER_PERMISSIONS = BOT_PERMISSIONS | USE_APPLICATION_COMMANDS;
+
+const FLAG_EPHEMERAL = 64;
+const FLAG_LOADING = 128;
+const DISCORD_EPOCH = 1_420_070_400_000n;
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const DISPATCH_LOG_LIMIT = 1000;
+
+interface ChannelRecord {
+  id: string;
+  type: 0 | 1;
+  guildId?: string;
+  name?: string;
+  position: number;
+  recipientId?: string;
+  state: ChannelState;
+}
+
+interface InteractionRecord {
+  id: string;
+  token: string;
+  type: 2 | 3 | 4;
+  channel: ChannelRecord;
+  user: StandInUser;
+  createdAt: number;
+  /** The message a pressed button is on. */
+  sourceMessageId?: string;
+  callbackType?: number;
+  originalId?: string;
+  followUpIds: string[];
+  choices?: unknown[];
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface RestCall {
+  method: string;
+  params: string[];
+  query: URLSearchParams;
+  body: unknown;
+  files: File[];
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Needs `Authorization: Bot …` (interaction callbacks and webhooks use the token in the path instead). */
+  bot: boolean;
+  handle(call: RestCall): Answer;
+}
+
+type Dispatch = { op: 0; t: string; s: number; d: unknown };
+
+/** Starts the stand-in on 127.0.0.1 with a random free port. */
+export async function startDiscordServer(options: DiscordStandInOptions = {}): Promise<DiscordStandIn> {
+  const applicationId = options.applicationId ?? DEFAULT_IDS.applicationId;
+  const botUser: StandInUser = {
+    id: options.botUserId ?? applicationId,
+    username: 'privacy-radar',
+    discriminator: '0',
+    global_name: null,
+    avatar: null,
+    bot: true,
+  };
+  const guilds = options.guilds ?? [{ id: DEFAULT_IDS.guild, name: 'Test Guild', channels: [{ id: DEFAULT_IDS.channel, name: 'news' }] }];
+  const channels = new Map<string, ChannelRecord>();
+  for (const guild of guilds) {
+    guild.channels.forEach((channel, position) =>
+      channels.set(channel.id, { id: channel.id, type: 0, guildId: guild.id, name: channel.name ?? `channel-${position}`, position, state: 'ok' }),
+    );
+  }
+  for (const dm of options.dmChannels ?? [{ id: DEFAULT_IDS.dmChannel, userId: DEFAULT_IDS.user }]) {
+    channels.set(dm.id, { id: dm.id, type: 1, recipientId: dm.userId, position: 0, state: 'ok' });
+  }
+  const interactionDeadlineMs = options.interactionDeadlineMs ?? 3000;
+  const nextId = snowflakeGenerator();
+
+  const requests: RecordedRestRequest[] = [];
+  const channelMessages: SentMessage[] = [];
+  const callbacks: InteractionCallback[] = [];
+  const commandRegistrations: CommandRegistration[] = [];
+  const commandsByScope = new Map<string, Record<string, unknown>[]>();
+  const messages = new Map<string, StandInMessage>();
+  const interactions = new Map<string, InteractionRecord>();
+  const interactionsByToken = new Map<string, InteractionRecord>();
+  const failures: { method?: string; path: RegExp; answer: FailureAnswer; remaining: number }[] = [];
+
+  const server = http.createServer((req, res) => {
+    handleRest(req, res).catch((error: unknown) => {
+      if (!res.headersSent) respond(res, { status: 500, body: { message: `stand-in failed: ${String(error)}`, code: 0 } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const gatewayUrl = `ws://127.0.0.1:${port}`;
+
+  // ---------------------------------------------------------------------------------------------
+  // REST
+  // ---------------------------------------------------------------------------------------------
+
+  async function handleRest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const record: RecordedRestRequest = { method, path, body: undefined, headers: req.headers, status: 0, routeKnown: true };
+    requests.push(record);
+    const answer = await answerRest(req, record);
+    record.status = answer.status;
+    respond(res, answer);
+  }
+
+  async function answerRest(req: IncomingMessage, record: RecordedRestRequest): Promise<Answer> {
+    const raw = await readBody(req);
+    if (raw === undefined) return error(413, 40005, 'Request entity too large');
+    const parsed = await parseBody(raw, req.headers['content-type']);
+    record.body = parsed?.body;
+    const failure = takeFailure(record.method, record.path);
+    if (failure) return failureAnswer(failure);
+    if (parsed === undefined) return error(400, 50109, 'The request body contains invalid JSON.');
+
+    const url = new URL(record.path, origin);
+    // discord.js percent-encodes path segments (`%40original`); Discord matches the decoded path.
+    const pathname = decodePath(url.pathname);
+    const apiPath = pathname?.startsWith('/api/v10/') ? pathname.slice('/api/v10'.length) : undefined;
+    for (const route of apiPath === undefined ? [] : routes) {
+      const match = route.method === record.method ? route.pattern.exec(apiPath ?? '') : null;
+      if (!match) continue;
+      if (route.bot && !/^Bot \S+$/.test(req.headers.authorization ?? '')) return error(401, 0, '401: Unauthorized');
+      return route.handle({ method: record.method, params: match.slice(1), query: url.searchParams, body: parsed.body, files: parsed.files });
+    }
+    record.routeKnown = false;
+    return error(404, 0, '404: Not Found');
+  }
+
+  function takeFailure(method: string, path: string): FailureAnswer | undefined {
+    const failure = failures.find((f) => (f.method === undefined || f.method.toUpperCase() === method) && f.path.test(path));
+    if (!failure) return undefined;
+    failure.remaining--;
+    if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
+    return failure.answer;
+  }
+
+  const routes: Route[] = [
+    { method: 'GET', pattern: /^\/gateway\/bot$/, bot: true, handle: () => ok(gatewayBot()) },
+    { method: 'GET', pattern: /^\/gateway$/, bot: false, handle: () => ok({ url: gatewayUrl }) },
+    { method: 'GET', pattern: /^\/users\/@me$/, bot: true, handle: () => ok(botUser) },
+    { method: 'GET', pattern: /^\/applications\/@me$/, bot: true, handle: () => ok(applicationObject()) },
+    { method: 'GET', pattern: /^\/channels\/(\d+)$/, bot: true, handle: ({ params }) => withChannel(params[0], (c) => ok(channelObject(c))) },
+    { method: 'POST', pattern: /^\/channels\/(\d+)\/messages$/, bot: true, handle: createChannelMessage },
+    { method: 'GET', pattern: /^\/channels\/(\d+)\/messages\/(\d+)$/, bot: true, handle: channelMessageRoute },
+    { method: 'PATCH', pattern: /^\/channels\/(\d+)\/messages\/(\d+)$/, bot: true, handle: channelMessageRoute },
+    { method: 'DELETE', pattern: /^\/channels\/(\d+)\/messages\/(\d+)$/, bot: true, handle: channelMessageRoute },
+    { method: 'PUT', pattern: /^\/applications\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
+    { method: 'GET', pattern: /^\/applications\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
+    { method: 'PUT', pattern: /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
+    { method: 'GET', pattern: /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
+    { method: 'POST', pattern: /^\/interactions\/(\d+)\/([^/]+)\/callback$/, bot: false, handle: interactionCallback },
+    { method: 'POST', pattern: /^\/webhooks\/(\d+)\/([^/]+)$/, bot: false, handle: webhookFollowUp },
+    { method: 'GET', pattern: /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/, bot: false, handle: webhookMessageRoute },
+    { method: 'PATCH', pattern: /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/, bot: false, handle: webhookMessageRoute },
+    { method: 'DELETE', pattern: /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/, bot: false, handle: webhookMessageRoute },
+  ];
+
+  function gatewayBot(): unknown {
+    return { url: gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } };
+  }
+
+  function applicationObject(): unknown {
+    return { id: applicationId, name: botUser.username, description: '', icon: null, bot_public: true, bot_require_code_grant: false, flags: 0, bot: botUser, owner: { ...userObject(DEFAULT_IDS.user), bot: false } };
+  }
+
+  /** Runs `then` for a known channel in state `ok`; otherwise answers as Discord would for that channel. */
+  function withChannel(channelId: string | undefined, then: (channel: ChannelRecord) => Answer): Answer {
+    const channel = channelId === undefined ? undefined : channels.get(channelId);
+    if (!channel || channel.state === 'gone') return error(404, 10003, 'Unknown Channel');
+    if (channel.state === 'forbidden') return error(403, 50001, 'Missing Access');
+    return then(channel);
+  }
+
+  function createChannelMessage({ params, body, files }: RestCall): Answer {
+    return withChannel(params[0], (channel) => {
+      if (!isRecord(body)) return error(400, 50035, 'Invalid Form Body');
+      const invalid = validateMessageBody(body, files.length, true);
+      if (invalid) return invalid;
+      const message = storeMessage(newMessage(channel, body, files));
+      if (typeof body.nonce === 'string' || typeof body.nonce === 'number') message.nonce = body.nonce;
+      channelMessages.push({ channelId: channel.id, body, message: structuredClone(message) });
+      return ok(message);
+    });
+  }
+
+  function channelMessageRoute({ method, params, body, files }: RestCall): Answer {
+    return withChannel(params[0], (channel) => {
+      const message = messages.get(params[1] ?? '');
+      if (!message || message.channel_id !== channel.id) return error(404, 10008, 'Unknown Message');
+      return messageVerb(method, message, body, files);
+    });
+  }
+
+  /** GET, PATCH or DELETE of a stored message, shared by channel and webhook routes. */
+  function messageVerb(method: string, message: StandInMessage, body: unknown, files: File[]): Answer {
+    if (method === 'GET') return ok(message);
+    if (method === 'DELETE') {
+      messages.delete(message.id);
+      return { status: 204 };
+    }
+    if (!isRecord(body)) return error(400, 50035, 'Invalid Form Body');
+    const invalid = validateMessageBody(body, files.length, false);
+    if (invalid) return invalid;
+    return ok(storeMessage(editedMessage(message, body, files)));
+  }
+
+  function commandsRoute({ method, params, body }: RestCall): Answer {
+    const [appId, guildId] = params;
+    if (appId !== applicationId) return error(404, 10002, 'Unknown Application');
+    if (guildId !== undefined && !guilds.some((guild) => guild.id === guildId)) return error(403, 50001, 'Missing Access');
+    const scope = guildId ?? 'global';
+    if (method === 'GET') return ok(commandsByScope.get(scope) ?? []);
+    if (!Array.isArray(body) || !body.every(isRecord)) return error(400, 50035, 'Invalid Form Body');
+    commandRegistrations.push({ scope, commands: structuredClone(body) });
+    const previous = commandsByScope.get(scope) ?? [];
+    const stored = body.map((command) => ({
+      id: previous.find((old) => old.name === command.name)?.id ?? nextId(),
+      application_id: applicationId,
+      version: nextId(),
+      type: 1,
+      default_member_permissions: null,
+      ...(guildId === undefined ? {} : { guild_id: guildId }),
+      ...command,
+    }));
+    commandsByScope.set(scope, stored);
+    return ok(stored);
+  }
+
+  function interactionCallback({ params, query, body, files }: RestCall): Answer {
+    const interaction = interactions.get(params[0] ?? '');
+    if (!interaction || interaction.token !== params[1] || Date.now() - interaction.createdAt > interactionDeadlineMs) {
+      return error(404, 10062, 'Unknown interaction');
+    }
+    if (interaction.callbackType !== undefined) return error(400, 40060, 'Interaction has already been acknowledged.');
+    if (!isRecord(body) || typeof body.type !== 'number') return error(400, 50035, 'Invalid Form Body');
+    const data = isRecord(body.data) ? body.data : {};
+    const type = body.type;
+    const allowed = interaction.type === 4 ? [8] : interaction.type === 3 ? [4, 5, 6, 7, 9] : [4, 5, 9];
+    if (!allowed.includes(type)) return error(400, 50035, 'Invalid Form Body (interaction response type not allowed here)');
+    if (type === 4 || type === 7) {
+      const invalid = validateMessageBody(data, files.length, type === 4);
+      if (invalid) return invalid;
+    }
+    callbacks.push({ interactionId: interaction.id, token: interaction.token, type, data: body.data });
+    interaction.callbackType = type;
+    const source = interaction.sourceMessageId === undefined ? undefined : messages.get(interaction.sourceMessageId);
+    if (type === 4) interaction.originalId = storeMessage(interactionMessage(interaction, data, files)).id;
+    if (type === 5) interaction.originalId = storeMessage(interactionMessage(interaction, { flags: numberOr(data.flags, 0) | FLAG_LOADING }, [])).id;
+    if (type === 6 && source) interaction.originalId = source.id;
+    if (type === 7 && source) interaction.originalId = storeMessage(editedMessage(source, data, files)).id;
+    if (type === 8) interaction.choices = Array.isArray(data.choices) ? data.choices : [];
+    if (query.get('with_response') !== 'true') return { status: 204 };
+    const message = interaction.originalId === undefined ? undefined : messages.get(interaction.originalId);
+    return ok({
+      interaction: {
+        id: interaction.id,
+        type: interaction.type,
+        response_message_id: message?.id,
+        response_message_loading: type === 5,
+        response_message_ephemeral: message ? (message.flags & FLAG_EPHEMERAL) !== 0 : false,
+      },
+      resource: { type, ...(message && type !== 6 ? { message } : {}) },
+    });
+  }
+
+  /** The acknowledged interaction behind a webhook path, or the error Discord gives. */
+  function webhookInteraction(params: string[]): InteractionRecord | Answer {
+    const interaction = interactionsByToken.get(params[1] ?? '');
+    if (params[0] !== applicationId || !interaction || interaction.callbackType === undefined) return error(404, 10015, 'Unknown Webhook');
+    return interaction;
+  }
+
+  function webhookFollowUp({ params, query, body, files }: RestCall): Answer {
+    const interaction = webhookInteraction(params);
+    if ('status' in interaction) return interaction;
+    if (!isRecord(body)) return error(400, 50035, 'Invalid Form Body');
+    const invalid = validateMessageBody(body, files.length, true);
+    if (invalid) return invalid;
+    const message = storeMessage(interactionMessage(interaction, body, files));
+    interaction.followUpIds.push(message.id);
+    return query.get('wait') === 'true' ? ok(message) : { status: 204 };
+  }
+
+  function webhookMessageRoute({ method, params, body, files }: RestCall): Answer {
+    const interaction = webhookInteraction(params);
+    if ('status' in interaction) return interaction;
+    const messageId = params[2] === '@original' ? interaction.originalId : interaction.followUpIds.find((id) => id === params[2]);
+    const message = messageId === undefined ? undefined : messages.get(messageId);
+    if (!message) return error(404, 10008, 'Unknown Message');
+    return messageVerb(method, message, body, files);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Messages
+  // ---------------------------------------------------------------------------------------------
+
+  function storeMessage(message: StandInMessage): StandInMessage {
+    messages.set(message.id, message);
+    return message;
+  }
+
+  function newMessage(channel: ChannelRecord, body: Record<string, unknown>, files: File[]): StandInMessage {
+    return {
+      id: nextId(),
+      channel_id: channel.id,
+      ...(channel.guildId === undefined ? {} : { guild_id: channel.guildId }),
+      author: botUser,
+      content: typeof body.content === 'string' ? body.content : '',
+      embeds: Array.isArray(body.embeds) ? body.embeds : [],
+      components: Array.isArray(body.components) ? body.components : [],
+      attachments: attachmentsOf(files),
+      flags: numberOr(body.flags, 0),
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      type: 0,
+      tts: false,
+      pinned: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+    };
+  }
+
+  function interactionMessage(interaction: InteractionRecord, body: Record<string, unknown>, files: File[]): StandInMessage {
+    return {
+      ...newMessage(interaction.channel, body, files),
+      webhook_id: applicationId,
+      application_id: applicationId,
+      interaction_metadata: { id: interaction.id, type: interaction.type, user: interaction.user, authorizing_integration_owners: {} },
+    };
+  }
+
+  /** Applies an edit: fields present in `body` replace the old ones; the ephemeral flag stays, "thinking" ends. */
+  function editedMessage(message: StandInMessage, body: Record<string, unknown>, files: File[]): StandInMessage {
+    const flags = typeof body.flags === 'number' ? body.flags | (message.flags & FLAG_EPHEMERAL) : message.flags;
+    return {
+      ...message,
+      ...('content' in body ? { content: typeof body.content === 'string' ? body.content : '' } : {}),
+      ...('embeds' in body ? { embeds: Array.isArray(body.embeds) ? body.embeds : [] } : {}),
+      ...('components' in body ? { components: Array.isArray(body.components) ? body.components : [] } : {}),
+      ...('attachments' in body || files.length > 0 ? { attachments: attachmentsOf(files) } : {}),
+      flags: flags & ~FLAG_LOADING,
+      edited_timestamp: new Date().toISOString(),
+    };
+  }
+
+  function attachmentsOf(files: File[]): unknown[] {
+    return files.map((file) => {
+      const id = nextId();
+      const url = `${origin}/attachments/${id}/${encodeURIComponent(file.name)}`;
+      return { id, filename: file.name, size: file.size, url, proxy_url: url, content_type: file.type || undefined };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Gateway
+  // ---------------------------------------------------------------------------------------------
+
+  const gateway = new WebSocketServer({ server });
+  const gatewayState = { identifies: 0, resumes: 0, sessionId: '', seq: 0, live: undefined as WebSocket | undefined };
+  const dispatchLog: Dispatch[] = [];
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 45_000;
+
+  gateway.on('connection', (socket) => {
+    socket.on('error', () => socket.terminate());
+    socket.on('close', () => {
+      if (gatewayState.live === socket) gatewayState.live = undefined;
+    });
+    socket.on('message', (data, isBinary) => onGatewayMessage(socket, data, isBinary));
+    socket.send(JSON.stringify({ op: 10, s: null, t: null, d: { heartbeat_interval: heartbeatIntervalMs } }));
+  });
+
+  function onGatewayMessage(socket: WebSocket, data: RawData, isBinary: boolean): void {
+    const payload = isBinary ? undefined : parseJson(rawDataText(data));
+    if (!isRecord(payload) || typeof payload.op !== 'number') {
+      socket.close(4002, 'Error while decoding payload.');
+      return;
+    }
+    const d = isRecord(payload.d) ? payload.d : {};
+    if (payload.op === 1) socket.send(JSON.stringify({ op: 11, s: null, t: null, d: null }));
+    if (payload.op === 2) identify(socket, d);
+    if (payload.op === 6) resume(socket, d);
+  }
+
+  function identify(socket: WebSocket, d: Record<string, unknown>): void {
+    if (gatewayState.live === socket) {
+      socket.close(4005, 'Already authenticated.');
+      return;
+    }
+    if (typeof d.token !== 'string' || d.token === '') {
+      socket.close(4004, 'Authentication failed.');
+      return;
+    }
+    gatewayState.identifies++;
+    gatewayState.sessionId = randomBytes(16).toString('hex');
+    gatewayState.seq = 0;
+    dispatchLog.length = 0;
+    gatewayState.live = socket;
+    dispatch('READY', {
+      v: 10,
+      user: botUser,
+      guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
+      session_id: gatewayState.sessionId,
+      resume_gateway_url: gatewayUrl,
+      application: { id: applicationId, flags: 0 },
+      shard: [0, 1],
+      private_channels: [],
+    });
+    for (const guild of guilds) dispatch('GUILD_CREATE', guildObject(guild));
+  }
+
+  /** Replays what the bot missed since `seq`, then RESUMED — or an invalid session for an unknown one. */
+  function resume(socket: WebSocket, d: Record<string, unknown>): void {
+    const seq = d.seq;
+    if (d.session_id !== gatewayState.sessionId || typeof seq !== 'number') {
+      socket.send(JSON.stringify({ op: 9, s: null, t: null, d: false }));
+      return;
+    }
+    gatewayState.resumes++;
+    gatewayState.live = socket;
+    for (const entry of dispatchLog.filter((logged) => logged.s > seq)) socket.send(JSON.stringify(entry));
+    dispatch('RESUMED', null);
+  }
+
+  /** Sends a dispatch to the live connection; it is logged for replay on RESUME either way. */
+  function dispatch(t: string, d: unknown): Promise<void> {
+    const entry: Dispatch = { op: 0, t, s: ++gatewayState.seq, d };
+    dispatchLog.push(entry);
+    if (dispatchLog.length > DISPATCH_LOG_LIMIT) dispatchLog.shift();
+    const socket = gatewayState.live;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.resolve();
+    return new Promise((resolve) => socket.send(JSON.stringify(entry), () => resolve()));
+  }
+
+  function guildObject(guild: StandInGuild): unknown {
+    const joinedAt = new Date().toISOString();
+    return {
+      id: guild.id,
+      name: guild.name ?? 'Test Guild',
+      icon: null,
+      owner_id: DEFAULT_IDS.user,
+      preferred_locale: guild.preferredLocale ?? 'de',
+      channels: [...channels.values()].filter((channel) => channel.guildId === guild.id).map(channelObject),
+      roles: [{ id: guild.id, name: '@everyone', permissions: String(guild.everyonePermissions ?? MEMBER_PERMISSIONS), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      members: [{ user: botUser, roles: [], joined_at: joinedAt, deaf: false, mute: false, flags: 0 }],
+      emojis: [],
+      stickers: [],
+      features: [],
+      voice_states: [],
+      presences: [],
+      threads: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      member_count: 2,
+      large: false,
+      joined_at: joinedAt,
+      unavailable: false,
+    };
+  }
+
+  function channelObject(channel: ChannelRecord): Record<string, unknown> {
+    if (channel.type === 1) return { id: channel.id, type: 1, last_message_id: null, flags: 0, recipients: [userObject(channel.recipientId ?? DEFAULT_IDS.user)] };
+    return { id: channel.id, type: 0, guild_id: channel.guildId, name: channel.name, position: channel.position, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null, flags: 0 };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Interactions caused by the simulated user
+  // ---------------------------------------------------------------------------------------------
+
+  async function createInteraction(type: 2 | 3 | 4, actor: InteractionActor, channelId: string, data: unknown, sourceMessage?: StandInMessage): Promise<{ id: string; token: string }> {
+    const channel = channels.get(channelId);
+    if (!channel) throw new Error(`stand-in: unknown channel ${channelId} for an interaction`);
+    const user = userObject(actor.userId ?? DEFAULT_IDS.user, actor.username);
+    const interaction: InteractionRecord = { id: nextId(), token: `itok_${randomBytes(24).toString('base64url')}`, type, channel, user, createdAt: Date.now(), followUpIds: [] };
+    if (sourceMessage) interaction.sourceMessageId = sourceMessage.id;
+    interactions.set(interaction.id, interaction);
+    interactionsByToken.set(interaction.token, interaction);
+    const guild = guilds.find((g) => g.id === channel.guildId);
+    const common = {
+      id: interaction.id,
+      application_id: applicationId,
+      type,
+      token: interaction.token,
+      version: 1,
+      data,
+      channel: channel.type === 1 ? { id: channel.id, type: 1, last_message_id: null, flags: 0, recipients: [user] } : { id: channel.id, type: 0, guild_id: channel.guildId, name: channel.name },
+      channel_id: channel.id,
+      app_permissions: String(actor.appPermissions ?? BOT_PERMISSIONS),
+      locale: actor.locale ?? 'de',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      attachment_size_limit: 10 * 1024 * 1024,
+      ...(sourceMessage ? { message: sourceMessage } : {}),
+    };
+    const where = guild
+      ? {
+          guild_id: guild.id,
+          guild_locale: guild.preferredLocale ?? 'de',
+          guild: { id: guild.id, locale: guild.preferredLocale ?? 'de', features: [] },
+          member: { user, roles: [], permissions: String(actor.permissions ?? MEMBER_PERMISSIONS), joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 },
+          context: 0,
+        }
+      : { user, context: 1 };
+    await dispatch('INTERACTION_CREATE', { ...common, ...where });
+    return { id: interaction.id, token: interaction.token };
+  }
+
+  function commandData(input: SlashCommandInput): unknown {
+    const guildId = channels.get(input.channelId ?? DEFAULT_IDS.channel)?.guildId;
+    const registered = [...(guildId === undefined ? [] : (commandsByScope.get(guildId) ?? [])), ...(commandsByScope.get('global') ?? [])];
+    const command = registered.find((candidate) => candidate.name === input.name);
+    return { id: typeof command?.id === 'string' ? command.id : nextId(), name: input.name, type: 1, options: input.options ?? [], ...(command?.guild_id ? { guild_id: command.guild_id } : {}) };
+  }
+
+  function pressButton(input: ButtonPressInput): Promise<{ id: string; token: string }> {
+    const id = typeof input.message === 'string' ? input.message : input.message.id;
+    const message = messages.get(id);
+    if (!message) throw new Error(`stand-in: message ${id} is unknown or deleted, so its buttons cannot be pressed`);
+    const button = findComponent(message.components, input.customId);
+    if (!button) throw new Error(`stand-in: message ${id} has no component with custom_id ${JSON.stringify(input.customId)}`);
+    if (button.disabled === true) throw new Error(`stand-in: the button ${JSON.stringify(input.customId)} is disabled`);
+    return createInteraction(3, input, message.channel_id, { custom_id: input.customId, component_type: button.type }, message);
+  }
+
+  function autocomplete(input: AutocompleteInput): Promise<{ id: string; token: string }> {
+    const options = structuredClone(input.options ?? []);
+    const focused = findOption(options, input.focused);
+    if (!focused) throw new Error(`stand-in: autocomplete option ${JSON.stringify(input.focused)} is not among the options`);
+    focused.focused = true;
+    return createInteraction(4, input, input.channelId ?? DEFAULT_IDS.channel, commandData({ ...input, options }));
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    origin,
+    apiBase: `${origin}/api`,
+    gatewayUrl,
+    applicationId,
+    botUser,
+    requests,
+    get unknownRoutes() {
+      return requests.filter((request) => !request.routeKnown);
+    },
+    channelMessages,
+    callbacks,
+    commandRegistrations,
+    get identifies() {
+      return gatewayState.identifies;
+    },
+    get resumes() {
+      return gatewayState.resumes;
+    },
+    get connected() {
+      return gatewayState.live?.readyState === WebSocket.OPEN;
+    },
+    slashCommand: (input) => createInteraction(2, input, input.channelId ?? DEFAULT_IDS.channel, commandData(input)),
+    autocomplete: async (input) => autocomplete(input),
+    pressButton: async (input) => pressButton(input),
+    visibleReply(interactionId) {
+      const id = interactions.get(interactionId)?.originalId;
+      return id === undefined ? undefined : messages.get(id);
+    },
+    followUps(interactionId) {
+      const ids = interactions.get(interactionId)?.followUpIds ?? [];
+      return ids.flatMap((id) => messages.get(id) ?? []);
+    },
+    autocompleteChoices: (interactionId) => interactions.get(interactionId)?.choices,
+    message: (id) => messages.get(id),
+    waitFor,
+    failNext(match, answer, times = 1) {
+      failures.push({ ...match, answer, remaining: times });
+    },
+    setChannelState(channelId, state) {
+      const channel = channels.get(channelId);
+      if (!channel) throw new Error(`stand-in: unknown channel ${channelId}`);
+      channel.state = state;
+    },
+    dropGatewayConnection() {
+      gatewayState.live?.terminate();
+      gatewayState.live = undefined;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const socket of gateway.clients) socket.terminate();
+        gateway.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Polls `predicate` every 10 ms; the timeout error quotes the predicate's source so a failing test says what it waited for. */
+async function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = predicate();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() >= deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms: ${predicate.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// Helpers
+// -----------------------------------------------------------------------------------------------
+
+/** Increasing snowflakes whose timestamps are now, so discord.js's `createdAt` makes sense. */
+function snowflakeGenerator(): () => string {
+  let last = 0n;
+  return () => {
+    const now = (BigInt(Date.now()) - DISCORD_EPOCH) << 22n;
+    last = now > last ? now : last + 1n;
+    return last.toString();
+  };
+}
+
+function userObject(id: string, username?: string): StandInUser {
+  return { id, username: username ?? `user${id.slice(-4)}`, discriminator: '0', global_name: null, avatar: null };
+}
+
+function ok(body: unknown): Answer {
+  return { status: 200, body };
+}
+
+function error(status: number, code: number, message: string): Answer {
+  return { status, body: { message, code } };
+}
+
+function failureAnswer(answer: FailureAnswer): Answer {
+  if (answer.status !== 429) return { status: answer.status, body: answer.body ?? { message: `${answer.status}: stand-in failure`, code: 0 } };
+  const retryAfter = answer.retryAfterSeconds ?? 1;
+  return {
+    status: 429,
+    headers: {
+      'retry-after': String(retryAfter),
+      'x-ratelimit-scope': answer.global ? 'global' : 'user',
+      ...(answer.global ? { 'x-ratelimit-global': 'true' } : {}),
+    },
+    body: answer.body ?? { message: 'You are being rate limited.', retry_after: retryAfter, global: answer.global ?? false },
+  };
+}
+
+function respond(res: ServerResponse, answer: Answer): void {
+  if (answer.status === 204 || answer.body === undefined) {
+    res.writeHead(answer.status, answer.headers).end();
+    return;
+  }
+  const json = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)), ...answer.headers });
+  res.end(json);
+}
+
+/** The whole body, or undefined when it exceeds the limit. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** JSON, or multipart with a `payload_json` part and files; undefined when the JSON is broken. */
+async function parseBody(raw: Buffer, contentType: string | undefined): Promise<{ body: unknown; files: File[] } | undefined> {
+  if (raw.length === 0) return { body: undefined, files: [] };
+  if (contentType?.startsWith('multipart/form-data')) {
+    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData().catch(() => undefined);
+    if (!form) return undefined;
+    const payload = form.get('payload_json');
+    const files = [...form.values()].filter((value): value is File => typeof value !== 'string');
+    const body = typeof payload === 'string' ? parseJson(payload) : {};
+    return body === undefined ? undefined : { body, files };
+  }
+  const body = parseJson(raw.toString('utf8'));
+  return body === undefined ? undefined : { body, files: [] };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function rawDataText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+function decodePath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length : 0;
+}
+
+/**
+ * Discord's 400 for a message body that breaks its limits, or undefined if the body is fine. `creating` adds the
+ * "cannot send an empty message" check, which edits do not have.
+ */
+function validateMessageBody(body: Record<string, unknown>, fileCount: number, creating: boolean): Answer | undefined {
+  const invalid = (why: string): Answer => error(400, 50035, `Invalid Form Body: ${why}`);
+  const content = typeof body.content === 'string' ? body.content : '';
+  const embeds = Array.isArray(body.embeds) ? body.embeds : [];
+  const components = Array.isArray(body.components) ? body.components : [];
+  if (content.length > 2000) return invalid('content must be 2000 or fewer in length');
+  if (embeds.length > 10) return invalid('embeds must be 10 or fewer in length');
+  let embedTotal = 0;
+  for (const embed of embeds.filter(isRecord)) {
+    const author = isRecord(embed.author) ? embed.author : {};
+    const footer = isRecord(embed.footer) ? embed.footer : {};
+    const fields = Array.isArray(embed.fields) ? embed.fields.filter(isRecord) : [];
+    if (textLength(embed.title) > 256 || textLength(author.name) > 256) return invalid('embed title/author must be 256 or fewer in length');
+    if (textLength(embed.description) > 4096) return invalid('embed description must be 4096 or fewer in length');
+    if (textLength(footer.text) > 2048) return invalid('embed footer must be 2048 or fewer in length');
+    if (fields.length > 25) return invalid('embed fields must be 25 or fewer in length');
+    if (fields.some((field) => textLength(field.name) > 256 || textLength(field.value) > 1024)) return invalid('embed field name/value too long');
+    embedTotal += textLength(embed.title) + textLength(embed.description) + textLength(author.name) + textLength(footer.text);
+    embedTotal += fields.reduce((sum, field) => sum + textLength(field.name) + textLength(field.value), 0);
+  }
+  if (embedTotal > 6000) return invalid('embeds must be 6000 or fewer characters in total');
+  if (components.length > 5) return invalid('components must be 5 or fewer in length');
+  for (const row of components.filter(isRecord)) {
+    if (Array.isArray(row.components) && row.components.length > 5) return invalid('an action row holds 5 or fewer components');
+  }
+  if (allComponents(components).some((component) => textLength(component.custom_id) > 100)) return invalid('custom_id must be 100 or fewer in length');
+  const stickers = Array.isArray(body.sticker_ids) ? body.sticker_ids.length : 0;
+  if (creating && content === '' && embeds.length === 0 && components.length === 0 && fileCount === 0 && stickers === 0) {
+    return error(400, 50006, 'Cannot send an empty message');
+  }
+  return undefined;
+}
+
+/** Every component object, nested ones (in action rows, sections, containers) included; depth-bounded. */
+function allComponents(components: unknown[], depth = 0): Record<string, unknown>[] {
+  if (depth > 5) return [];
+  return components.filter(isRecord).flatMap((component) => {
+    const children = [component.components, component.accessory].flatMap((child) => (Array.isArray(child) ? child : isRecord(child) ? [child] : []));
+    return [component, ...allComponents(children, depth + 1)];
+  });
+}
+
+function findComponent(components: unknown[], customId: string): Record<string, unknown> | undefined {
+  return allComponents(components).find((component) => component.custom_id === customId);
+}
+
+function findOption(options: CommandOption[], name: string): CommandOption | undefined {
+  for (const option of options) {
+    if (option.name === name && option.type !== 1 && option.type !== 2) return option;
+    const nested = findOption(option.options ?? [], name);
+    if (nested) return nested;
+  }
+  return undefined;
+}
