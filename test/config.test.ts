@@ -50,6 +50,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1' })).toThrowError(/^LLM_MODEL: expected a model name/);
   });
 
+  it('turns Discord on with a token, and never echoes a malformed token', () => {
+    expect(loadConfig({}).discord).toBeUndefined();
+    const config = loadConfig({ DISCORD_TOKEN: 'MTIz.abc-def_ghi.jklmnopqrstuv', DISCORD_API_BASE: 'http://127.0.0.1:5555/api/', DISCORD_GUILD_ID: '123456789012345678' });
+    expect(config.discord).toEqual({ token: 'MTIz.abc-def_ghi.jklmnopqrstuv', apiBase: 'http://127.0.0.1:5555/api', guildId: '123456789012345678' });
+    expect(loadConfig({ DISCORD_TOKEN: 'MTIz.abc-def_ghi.jklmnopqrstuv' }).discord?.apiBase).toBe('https://discord.com/api');
+    const secret = 'not a token but a secret with spaces';
+    expect(() => loadConfig({ DISCORD_TOKEN: secret })).toThrow(/^DISCORD_TOKEN: expected a Discord bot token, got a value of 36 characters \(not shown: it is a secret\)$/);
+    expect(() => loadConfig({ DISCORD_GUILD_ID: 'my-server' })).toThrow(/DISCORD_GUILD_ID/);
+  });
+
+  it('takes the default digest time zone by its IANA name, in any case', () => {
+    expect(loadConfig({}).digestDefaultTimezone).toBe('Europe/Berlin');
+    expect(loadConfig({ DIGEST_DEFAULT_TZ: 'america/new_york' }).digestDefaultTimezone).toBe('America/New_York');
+    expect(() => loadConfig({ DIGEST_DEFAULT_TZ: 'Berlin' })).toThrow(/DIGEST_DEFAULT_TZ: expected an IANA time zone/);
+  });
+
   it('rejects a back-off cap below its base', () => {
     expect(() => loadConfig({ BACKOFF_BASE_SECONDS: '600', BACKOFF_MAX_SECONDS: '60' })).toThrowError(/BACKOFF_MAX_SECONDS/);
   });
