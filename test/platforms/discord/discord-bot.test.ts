@@ -256,6 +256,16 @@ describe('privacy-radar on Discord (real discord.js against the stand-in)', () =
     discord.setChannelState(LOCKED_CHANNEL, 'ok');
   });
 
+  it('acknowledges a slow command within Discord\'s 3 seconds and delivers the answer afterwards', async () => {
+    // The digest post waits out a 2.5 s rate limit: longer than the bot may keep an interaction waiting.
+    discord.failNext({ method: 'POST', path: /\/channels\/\d+\/messages$/ }, { status: 429, retryAfterSeconds: 2.5 });
+    const { id } = await discord.slashCommand({ name: 'digest', options: [{ name: 'now', type: 1 }], ...manager });
+    const answer = await discord.waitFor(() => discord.followUps(id)[0], 10_000);
+    expect(discord.callbacks.filter((c) => c.interactionId === id).map((c) => c.type)).toEqual([5]);
+    expect(answer.flags & 64).toBe(64);
+    expect(textOf(answer)).toContain('Vorschau');
+  });
+
   it('works in direct messages for reading, and refuses channel settings there', async () => {
     const reply = await ask('incidents', [{ name: 'company', type: 3, value: 'twitch' }], { channelId: DEFAULT_IDS.dmChannel, locale: 'en-US' });
     expect(textOf(reply)).toContain('Twitch: 1 incident');
@@ -299,11 +309,16 @@ describe('privacy-radar on Discord (real discord.js against the stand-in)', () =
     expect(discord.identifies).toBe(1);
   });
 
-  it('registers its commands again only when they changed', async () => {
+  it('registers its commands again only when they changed, and in one server when told to', async () => {
     await bot.stop();
     bot = await startBot();
     expect(discord.commandRegistrations).toHaveLength(1);
     expect(textOf(await ask('help'))).toContain('/subscribe');
+    await bot.stop();
+    env = { ...env, DISCORD_GUILD_ID: DEFAULT_IDS.guild };
+    bot = await startBot();
+    expect(discord.commandRegistrations.map((r) => r.scope)).toEqual(['global', DEFAULT_IDS.guild]);
+    expect(bot.output()).not.toContain(TOKEN);
   });
 
   it('deletes what it keeps about a channel on /forget', async () => {
