@@ -139,7 +139,8 @@ export function createIncidentRepo(
     query: (q) => queryIncidents(incidents, index, companySet(q.companyIds), q),
     count: async (q) => (await queryIncidents(incidents, index, companySet(q.companyIds), q, { countOnly: true })).total,
     ownCounts: async (companyIds) => {
-      const companies = companySet(companyIds);
+      // Not capped like a query's company set: autocompletion asks for the whole gazetteer at once.
+      const companies = [...new Set(companyIds.filter((id) => COMPANY_ID.test(id)))];
       const heads = (companies.length === 0 ? [] : await index.getMany(companies.map(headKey))) as (CompanyHead | undefined)[];
       return new Map(
         companies.map((company, i) => [

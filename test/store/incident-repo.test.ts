@@ -269,6 +269,11 @@ for (const backend of backends) {
       expect(await store.incidents.ownCounts(['cnt-parent', 'cnt-child', 'cnt-none', 'NOT A SLUG'])).toEqual(
         new Map([['cnt-parent', 2], ['cnt-child', 2], ['cnt-none', 0]]),
       );
+      // More companies than one query merges (200): every one is counted.
+      const many = Array.from({ length: 300 }, (_, n) => `cnt-many-${n}`);
+      const counts = await store.incidents.ownCounts([...many, 'cnt-parent']);
+      expect(counts.size).toBe(301);
+      expect(counts.get('cnt-parent')).toBe(2);
     });
 
     it('keeps channel settings and finds a company\'s subscribers through the index', async () => {
