@@ -238,6 +238,8 @@ export interface DiscordStandIn {
   failNext(match: { method?: string; path: RegExp }, answer: FailureAnswer, times?: number): void;
   /** From now on the channel answers REST calls with 404 Unknown Channel (`gone`), 403 Missing Access (`forbidden`), or normally. */
   setChannelState(channelId: string, state: ChannelState): void;
+  /** Deletes a guild channel as a server admin would: it answers 404 from now on and CHANNEL_DELETE is dispatched. */
+  deleteChannel(channelId: string): Promise<void>;
   /** Kills the bot's gateway socket without a close frame; discord.js should reconnect and RESUME. */
   dropGatewayConnection(): void;
   /** Closes the gateway and HTTP server and every connection. */
@@ -847,6 +849,13 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       const channel = channels.get(channelId);
       if (!channel) throw new Error(`stand-in: unknown channel ${channelId}`);
       channel.state = state;
+    },
+    async deleteChannel(channelId) {
+      const channel = channels.get(channelId);
+      if (!channel?.guildId) throw new Error(`stand-in: no guild channel ${channelId}`);
+      const deleted = channelObject(channel);
+      channel.state = 'gone';
+      await dispatch('CHANNEL_DELETE', deleted);
     },
     dropGatewayConnection() {
       gatewayState.live?.terminate();

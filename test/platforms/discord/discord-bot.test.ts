@@ -321,6 +321,14 @@ describe('privacy-radar on Discord (real discord.js against the stand-in)', () =
     expect(bot.output()).not.toContain(TOKEN);
   });
 
+  it('forgets a channel that a server admin deletes', async () => {
+    await ask('subscribe', [{ name: 'company', type: 3, value: 'meta' }], { ...manager, channelId: LOCKED_CHANNEL });
+    expect(textOf(await ask('subscriptions', [], { channelId: LOCKED_CHANNEL }))).toContain('Meldungen zu: Meta');
+    await discord.deleteChannel(LOCKED_CHANNEL);
+    await bot.waitForOutput(/channel deleted: its settings were removed/);
+    expect(textOf(await ask('subscriptions', [], { channelId: LOCKED_CHANNEL }))).toContain('Meldungen: keine');
+  });
+
   it('deletes what it keeps about a channel on /forget', async () => {
     await ask('subscribe', [{ name: 'company', type: 3, value: 'twitch' }], manager);
     const forgot = await ask('forget', [], manager);
