@@ -12,9 +12,24 @@ export function parseTimeOfDay(text: string): string | undefined {
   return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
-/** The canonical spelling of an IANA time zone, case-insensitively ("europe/berlin" → "Europe/Berlin"). */
+/** Zone names as IANA writes them: `Area/Location[/More]`, or UTC-like single words. Offsets (`+01:00`) are not zones. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z_]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+
+/**
+ * The canonical spelling of an IANA time zone, case-insensitively ("europe/berlin" → "Europe/Berlin"). Names the
+ * runtime's own list leaves out because ICU still files them under an older name ("Europe/Kyiv", "Asia/Kolkata",
+ * "Etc/UTC") are accepted too: as typed when typed with capitals, else as ICU names them.
+ */
 export function canonicalTimezone(text: string): string | undefined {
-  return ZONE_BY_FOLDED.get(text.trim().toLowerCase());
+  const trimmed = text.trim();
+  const listed = ZONE_BY_FOLDED.get(trimmed.toLowerCase());
+  if (listed !== undefined || !ZONE_NAME.test(trimmed)) return listed;
+  try {
+    const resolved = new Intl.DateTimeFormat('en', { timeZone: trimmed }).resolvedOptions().timeZone;
+    return /[A-Z]/.test(trimmed) ? trimmed : resolved;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Zones containing what was typed, those starting with it first (for autocompletion). */

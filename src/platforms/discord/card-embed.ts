@@ -20,17 +20,20 @@ const colours: Record<string, string> = colourData.colours;
  */
 export function cardEmbed(card: Card, language: Language, budget: number = EMBED_LIMITS.total): APIEmbed {
   const url = safeUrl(card.url);
-  const title = truncate(escapeMarkdown(card.title), Math.min(EMBED_LIMITS.title, Math.max(40, Math.floor(budget / 4))));
+  // Every part gets a share of the budget, so that ten cards of a digest stay within 6,000 characters together.
+  const share = (part: number, limit: number): number => Math.min(limit, Math.max(20, Math.floor(budget * part)));
+  const title = truncate(escapeMarkdown(card.title), share(1 / 4, EMBED_LIMITS.title));
   const fields: NonNullable<APIEmbed['fields']> = [];
   const companies = card.companies.map((c) => (c.parentName ? `${c.name} (${c.parentName})` : c.name)).join(', ');
   if (companies !== '') {
-    fields.push({ name: t(language, 'card.companies'), value: truncate(escapeMarkdown(companies), 300), inline: true });
+    fields.push({ name: t(language, 'card.companies'), value: truncate(escapeMarkdown(companies), share(1 / 6, 300)), inline: true });
   }
   if (card.types.length > 0) {
-    fields.push({ name: t(language, 'card.type'), value: card.types.map((type) => incidentTypeLabel(type, language)).join(', '), inline: true });
+    const types = card.types.map((type) => incidentTypeLabel(type, language)).join(', ');
+    fields.push({ name: t(language, 'card.type'), value: truncate(types, share(1 / 8, EMBED_LIMITS.fieldValue)), inline: true });
   }
   const sourceCount = card.sourceCount === 1 ? t(language, 'card.sourceCountOne') : t(language, 'card.sourceCount', { count: card.sourceCount });
-  const footer = truncate([card.outlet, sourceCount].filter((part) => part !== '').join(' · '), 200);
+  const footer = truncate([card.outlet, sourceCount].filter((part) => part !== '').join(' · '), share(1 / 8, 200));
   const fixed = title.length + footer.length + fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
   const description = describe(card, language, Math.min(EMBED_LIMITS.description, budget - fixed));
 

@@ -31,7 +31,7 @@ export function safeUrl(url: string): string | undefined {
   if (url.length > 2000) return undefined;
   try {
     const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.href.length <= 2000 ? parsed.href : undefined;
   } catch {
     return undefined;
   }
