@@ -36,6 +36,8 @@ export interface StringOption extends OptionBase {
   maxLength?: number;
   /** Fixed choices (a menu on Discord; one of these words on Matrix). */
   choices?: Choice[];
+  /** On text platforms (Matrix), takes every remaining word that is not a flag: `!incidents deutsche telekom`. */
+  restOfLine?: boolean;
   /** Suggestions while typing (Discord autocomplete). At most 25, best first. */
   autocomplete?: (typed: string, context: CommandContext, services: ChatServices) => Promise<AutocompleteChoice[]>;
 }
@@ -85,6 +87,9 @@ export type CommandDefinition =
       /** The subcommand a text command without one means: `!digest 08:00` is `!digest daily 08:00`. */
       defaultSubcommand?: string;
     });
+
+/** Where a text platform puts words that no option takes (`!feeds please`): never an option name. */
+export const EXTRA_WORDS = '_words';
 
 /** A command as a user (or a button) asked for it. */
 export interface Invocation {

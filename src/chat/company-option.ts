@@ -9,7 +9,7 @@ const LISTED_SUBSIDIARIES = 3;
 
 /** The `company` option every company command shares: typed name, autocompleted from the gazetteer and the store. */
 export function companyOption(description: StringOption['description']): StringOption {
-  return { name: 'company', kind: 'string', required: true, maxLength: 100, description, autocomplete: suggestCompanies };
+  return { name: 'company', kind: 'string', required: true, maxLength: 100, restOfLine: true, description, autocomplete: suggestCompanies };
 }
 
 /**

@@ -1,16 +1,17 @@
 import type { Logger } from '../log.ts';
 import type { Language } from '../model/feed.ts';
-import type {
-  AutocompleteChoice,
-  ChatServices,
-  CommandAction,
-  CommandContext,
-  CommandDefinition,
-  Invocation,
-  Localised,
-  OptionDefinition,
-  OptionValues,
-  Reply,
+import {
+  EXTRA_WORDS,
+  type AutocompleteChoice,
+  type ChatServices,
+  type CommandAction,
+  type CommandContext,
+  type CommandDefinition,
+  type Invocation,
+  type Localised,
+  type OptionDefinition,
+  type OptionValues,
+  type Reply,
 } from './command.ts';
 import { t } from './translate.ts';
 
@@ -142,6 +143,9 @@ function validateOptions(
   frame: ValidationFrame,
 ): OptionValues | string {
   const { language } = frame;
+  if (Object.hasOwn(given, EXTRA_WORDS)) {
+    return t(language, 'error.unexpectedWords', { ...frame, words: String(given[EXTRA_WORDS]).slice(0, 60) });
+  }
   const unknown = Object.keys(given).find((name) => !action.options.some((o) => o.name === name));
   if (unknown !== undefined) return t(language, 'error.unknownOption', { ...frame, option: unknown.slice(0, 32) });
   const values: OptionValues = {};

@@ -112,6 +112,7 @@ describe('the command runner with the real commands', () => {
     expect((await r.run(request('incidents', { company: 'amazon', type: 'leak' }))).lines[0]).toMatch(/^"leak" is not a valid type\. Choose one of: breach, /);
     expect((await r.run(request('incidents', { company: 'x'.repeat(101) }))).lines[0]).toBe('company can be at most 100 characters long.');
     expect((await r.run(request('incidents', { company: 'amazon', colour: 'red' }))).lines[0]).toMatch(/has no option "colour"/);
+    expect((await r.run(request('feeds', { _words: 'bitte alle' }))).lines[0]).toBe('I did not understand "bitte alle". Usage: /feeds');
     expect((await r.run(request('nonsense'))).lines[0]).toBe('I don\'t know the command "nonsense". /help lists what I can do.');
     // A choice may be given by its label, in the channel's language.
     expect((await r.run(request('incidents', { company: 'amazon', type: 'Data breach' }))).title).toContain('12 incidents');
