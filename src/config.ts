@@ -55,6 +55,19 @@ const EnvSchema = z.object({
     .default('https://discord.com/api'),
   /** Register slash commands in this server only (appear at once; for development); otherwise globally. */
   DISCORD_GUILD_ID: z.string().regex(/^\d{15,22}$/, 'a Discord server id (a number)').optional(),
+  /** The homeserver's client-server API base, e.g. https://matrix.example.org; turns Matrix on. */
+  MATRIX_HOMESERVER_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL such as https://matrix.example.org').transform((url) => url.replace(/\/+$/, '')).optional(),
+  MATRIX_USER_ID: z.string().regex(/^@[a-z0-9._=\/+-]+:[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'a Matrix user id such as @privacy-radar:example.org').optional(),
+  /** A secret: never logged. Either this or MATRIX_PASSWORD. */
+  MATRIX_ACCESS_TOKEN: z.string().regex(/^\S{8,500}$/, 'an access token').optional(),
+  /** A secret: used once to log in; the access token it yields is kept in the store. */
+  MATRIX_PASSWORD: z.string().min(1).max(500).optional(),
+  /** Commands start with this in Matrix rooms (addressing the bot by name works too). */
+  MATRIX_COMMAND_PREFIX: z.string().regex(/^[!.?$%&#~+=-]{1,3}$/, 'one to three punctuation characters such as !').default('!'),
+  /** Who may invite the bot into rooms: user ids or *:server patterns, comma-separated; default: its own homeserver. */
+  MATRIX_ALLOWED_INVITERS: z.string().regex(/^\s*(?:\*|@[^\s,]+|\*:[^\s,]+)(?:\s*,\s*(?:\*|@[^\s,]+|\*:[^\s,]+))*\s*$/, 'user ids or *:server patterns, comma-separated').optional(),
+  /** The power level a room member needs for manager commands. */
+  MATRIX_MANAGER_POWER_LEVEL: z.coerce.number().int().min(0).max(100).default(50),
   /** The time zone a digest uses when `/digest daily` names none. */
   DIGEST_DEFAULT_TZ: z
     .string()
@@ -81,9 +94,23 @@ export interface Config {
   backoff: { baseSeconds: number; maxSeconds: number };
   /** Set when DISCORD_TOKEN is: the bot runs on Discord. */
   discord?: { token: string; apiBase: string; guildId?: string };
+  /** Set when MATRIX_HOMESERVER_URL is: the bot runs on Matrix. */
+  matrix?: MatrixConfig;
   digestDefaultTimezone: string;
   /** Set when an LLM endpoint is configured; summaries fall back to the extractive one on any failure. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
+}
+
+export interface MatrixConfig {
+  homeserverUrl: string;
+  userId: string;
+  /** Exactly one of the two: a token to use, or a password to log in with once. */
+  accessToken?: string;
+  password?: string;
+  prefix: string;
+  /** User ids and `*:server` patterns; `*` allows anyone. */
+  allowedInviters: string[];
+  managerPowerLevel: number;
 }
 
 /** Variables whose values never appear in messages or logs, not even when they are malformed. */
@@ -119,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.BACKOFF_MAX_SECONDS < e.BACKOFF_BASE_SECONDS) {
     throw new ConfigError(`BACKOFF_MAX_SECONDS: expected at least BACKOFF_BASE_SECONDS (${e.BACKOFF_BASE_SECONDS})`);
   }
+  if (e.MATRIX_HOMESERVER_URL !== undefined) {
+    if (e.MATRIX_USER_ID === undefined) throw new ConfigError('MATRIX_USER_ID: expected the bot\'s user id when MATRIX_HOMESERVER_URL is set');
+    if (e.MATRIX_ACCESS_TOKEN === undefined && e.MATRIX_PASSWORD === undefined) {
+      throw new ConfigError('MATRIX_ACCESS_TOKEN: expected an access token (or MATRIX_PASSWORD) when MATRIX_HOMESERVER_URL is set');
+    }
+  }
   if (e.LLM_BASE_URL !== undefined && e.LLM_MODEL === undefined) {
     throw new ConfigError('LLM_MODEL: expected a model name when LLM_BASE_URL is set');
   }
@@ -135,6 +168,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     ...(e.DISCORD_TOKEN !== undefined
       ? { discord: { token: e.DISCORD_TOKEN, apiBase: e.DISCORD_API_BASE, ...(e.DISCORD_GUILD_ID ? { guildId: e.DISCORD_GUILD_ID } : {}) } }
+      : {}),
+    ...(e.MATRIX_HOMESERVER_URL !== undefined && e.MATRIX_USER_ID !== undefined
+      ? {
+          matrix: {
+            homeserverUrl: e.MATRIX_HOMESERVER_URL,
+            userId: e.MATRIX_USER_ID,
+            ...(e.MATRIX_ACCESS_TOKEN !== undefined ? { accessToken: e.MATRIX_ACCESS_TOKEN } : { password: e.MATRIX_PASSWORD! }),
+            prefix: e.MATRIX_COMMAND_PREFIX,
+            allowedInviters: (e.MATRIX_ALLOWED_INVITERS ?? `*:${e.MATRIX_USER_ID.slice(e.MATRIX_USER_ID.indexOf(':') + 1)}`)
+              .split(',')
+              .map((entry) => entry.trim())
+              .filter((entry) => entry !== ''),
+            managerPowerLevel: e.MATRIX_MANAGER_POWER_LEVEL,
+          },
+        }
       : {}),
     digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
     storeUrl: e.STORE_URL,

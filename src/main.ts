@@ -7,6 +7,7 @@ import { createCommandRunner, type CommandRunner } from './chat/run-command.ts';
 import { HOMEPAGE, VERSION, type Config } from './config.ts';
 import type { Platform } from './model/channel.ts';
 import { createDiscordBot } from './platforms/discord/discord-bot.ts';
+import { createMatrixBot } from './platforms/matrix/matrix-bot.ts';
 import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
 import { createHttpFetcher, type HttpFetcher } from './ingest/http-fetcher.ts';
 import { pollFeeds, type PollCycleReport, type PollOptions } from './ingest/poll-feeds.ts';
@@ -35,10 +36,17 @@ export interface App {
   poll(options?: PollOptions & { onArticle?: ArticleConsumer }): Promise<PollCycleReport>;
   /** The chat commands, shared by every platform. */
   readonly commands: CommandRunner;
-  /** Connects the chat platforms the configuration turns on (Discord with DISCORD_TOKEN); their names. */
+  /** Connects the chat platforms the configuration turns on (DISCORD_TOKEN, MATRIX_HOMESERVER_URL); their names. */
   startPlatforms(): Promise<Platform[]>;
   /** Disconnects the platforms, then closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
   close(): Promise<void>;
+}
+
+/** What the composition root needs of a platform adapter. */
+interface PlatformConnection {
+  start(): Promise<void>;
+  post(channelId: string, message: ChannelMessage): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export async function createApp(config: Config, log: Logger): Promise<App> {
@@ -59,8 +67,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     log,
     ...(config.llm ? { llm: config.llm } : {}),
   });
-  /** How each connected platform posts a message the bot sends on its own. */
-  const posters = new Map<Platform, { post(channelId: string, message: ChannelMessage): Promise<void>; stop(): Promise<void> }>();
+  /** The connected platforms: how each posts a message the bot sends on its own. */
+  const posters = new Map<Platform, PlatformConnection>();
   const chat: ChatServices = {
     store,
     gazetteer,
@@ -87,13 +95,17 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     feeds,
     commands,
     async startPlatforms() {
-      if (config.discord && !posters.has('discord')) {
-        const bot = createDiscordBot(config.discord, commands, store, log);
-        posters.set('discord', bot);
+      const wanted: [Platform, () => PlatformConnection][] = [];
+      if (config.discord) wanted.push(['discord', () => createDiscordBot(config.discord!, commands, store, log)]);
+      if (config.matrix) wanted.push(['matrix', () => createMatrixBot(config.matrix!, commands, store, log)]);
+      for (const [platform, create] of wanted) {
+        if (posters.has(platform)) continue;
+        const bot = create();
+        posters.set(platform, bot);
         try {
           await bot.start();
         } catch (error) {
-          posters.delete('discord');
+          posters.delete(platform);
           await bot.stop();
           throw error;
         }

@@ -60,6 +60,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DISCORD_GUILD_ID: 'my-server' })).toThrow(/DISCORD_GUILD_ID/);
   });
 
+  it('turns Matrix on with a homeserver, a user id and a token or password', () => {
+    expect(loadConfig({}).matrix).toBeUndefined();
+    const config = loadConfig({ MATRIX_HOMESERVER_URL: 'http://127.0.0.1:8008/', MATRIX_USER_ID: '@privacy-radar:example.org', MATRIX_ACCESS_TOKEN: 'syt_secret_token' });
+    expect(config.matrix).toEqual({
+      homeserverUrl: 'http://127.0.0.1:8008',
+      userId: '@privacy-radar:example.org',
+      accessToken: 'syt_secret_token',
+      prefix: '!',
+      allowedInviters: ['*:example.org'],
+      managerPowerLevel: 50,
+    });
+    const withPassword = loadConfig({
+      MATRIX_HOMESERVER_URL: 'https://matrix.example.org',
+      MATRIX_USER_ID: '@bot:example.org',
+      MATRIX_PASSWORD: 'hunter2',
+      MATRIX_ALLOWED_INVITERS: '@alice:other.org, *:example.org',
+      MATRIX_MANAGER_POWER_LEVEL: '100',
+      MATRIX_COMMAND_PREFIX: '?',
+    }).matrix;
+    expect(withPassword).toMatchObject({ password: 'hunter2', allowedInviters: ['@alice:other.org', '*:example.org'], managerPowerLevel: 100, prefix: '?' });
+    expect(() => loadConfig({ MATRIX_HOMESERVER_URL: 'https://matrix.example.org' })).toThrow(/MATRIX_USER_ID/);
+    expect(() => loadConfig({ MATRIX_HOMESERVER_URL: 'https://matrix.example.org', MATRIX_USER_ID: '@bot:example.org' })).toThrow(/MATRIX_ACCESS_TOKEN/);
+    expect(() => loadConfig({ MATRIX_ACCESS_TOKEN: 'has spaces in it' })).toThrow(/not shown: it is a secret/);
+  });
+
   it('takes the default digest time zone by its IANA name, in any case', () => {
     expect(loadConfig({}).digestDefaultTimezone).toBe('Europe/Berlin');
     expect(loadConfig({ DIGEST_DEFAULT_TZ: 'america/new_york' }).digestDefaultTimezone).toBe('America/New_York');
