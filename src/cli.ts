@@ -149,8 +149,16 @@ function reportFatal(error: unknown, io: CliIo): number {
   return 1;
 }
 
-// Run when executed directly (node src/cli.ts …) or through bin/privacy-radar.js.
-if (import.meta.main) {
+/**
+ * Runs the command line as a program and ends the process with its exit code. Everything of ours is closed by the
+ * time `main` returns; third-party clients may leave timers behind (matrix-js-sdk never clears its request
+ * time-outs, minutes long), so a second later the process ends regardless of them.
+ */
+export async function runAsProgram(): Promise<void> {
   const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
   process.exitCode = code;
+  setTimeout(() => process.exit(code), 1000).unref();
 }
+
+// Run when executed directly (node src/cli.ts …); bin/privacy-radar.js calls runAsProgram itself.
+if (import.meta.main) await runAsProgram();

@@ -10,6 +10,7 @@ import {
   type MatrixEvent,
   type Room,
 } from 'matrix-js-sdk';
+import { logger as sdkGlobalLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { ChannelMessage } from '../../chat/command.ts';
 import { ChannelUnavailableError } from '../../chat/command.ts';
 import { parseTextCommand, type TextCommandSyntax } from '../../chat/parse-text-command.ts';
@@ -105,6 +106,9 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
   const handleMessage = async (event: MatrixEvent, room: Room): Promise<void> => {
     const me = session!.userId;
     if (event.getType() !== 'm.room.message' || event.getSender() === me || event.isRedacted()) return;
+    // Only what was said while the bot was in the room: not the history it sees on joining.
+    const joinedAt = room.getMember(me)?.events.member?.getTs() ?? 0;
+    if (event.getTs() < joinedAt) return;
     const content = event.getContent<{ msgtype?: string; body?: unknown; 'm.relates_to'?: Relation }>();
     if (content.msgtype !== 'm.text' || typeof content.body !== 'string') return;
     const relation = content['m.relates_to'];
@@ -167,6 +171,9 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
 
   return {
     async start() {
+      // Parts of the SDK log through its global console logger, which would put plain lines between our JSON logs;
+      // everything worth knowing reaches us through the client's own logger.
+      (sdkGlobalLogger as unknown as { setLevel?: (level: string) => void }).setLevel?.('silent');
       session = await openMatrixSession(config, store.collection<MatrixSession>('platform-state'), matrixLog);
       const savedToken = await state.get(syncKey);
       client = createClient({
@@ -183,6 +190,7 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       // Without a stored token the first sync is the room history so far: none of it is a command for us.
       let live = savedToken !== undefined;
       client.on(RoomEvent.Timeline, (event, room, toStartOfTimeline, removed, data) => {
+        if (room && event.getType() === 'm.room.power_levels') powerLevels.delete(room.roomId);
         if (!live || toStartOfTimeline || removed || !room || !data.liveEvent) return;
         enqueue(() => handleMessage(event, room));
       });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn, type StandInMessage } from '../../stand-ins/discord-server.ts';
 import { rssFeed, serve, startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
 import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
-import { AMAZON_STORIES, HOSTILE_STORY } from './amazon-stories.ts';
+import { AMAZON_STORIES, HOSTILE_STORY } from '../../fixtures/amazon-stories.ts';
 
 /**
  * The bot as it runs in production — `privacy-radar run`, configured by environment — against the Discord
