@@ -51,7 +51,7 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
   /** The bot's notices that reply to an event. */
   const repliesTo = (eventId: string): StandInEvent[] =>
     matrix.sentBy(botUser.userId).filter((event) => (event.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id === eventId);
-  const replyTo = (eventId: string): Promise<StandInEvent> => matrix.waitFor(() => repliesTo(eventId)[0], 10_000);
+  const replyTo = (eventId: string): Promise<StandInEvent> => matrix.waitFor(() => repliesTo(eventId)[0], 20_000);
   const ask = async (body: string, options: Parameters<typeof say>[1] = {}): Promise<StandInEvent> => replyTo(await say(body, options));
 
   const call = async (apiPath: string, token: string, method = 'GET', body?: unknown): Promise<Record<string, unknown>> => {
@@ -88,6 +88,7 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
       MATRIX_HOMESERVER_URL: matrix.url,
       MATRIX_USER_ID: botUser.userId,
       MATRIX_ACCESS_TOKEN: botUser.accessToken,
+      MATRIX_ALLOWED_INVITERS: `${aliceUser.userId}, @carol:elsewhere.example`,
       POLL_CRON: '0 0 1 1 *',
     };
     expect((await runCli(['poll', '--once'], { ...env, LOG_LEVEL: 'warn' })).code).toBe(0);
@@ -212,6 +213,23 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     expect(repliesTo(whileAway)).toHaveLength(1);
     expect(bot.output()).not.toContain(botUser.accessToken);
   });
+
+  it('declines invites from people not allowed to invite it', async () => {
+    const bobsRoom = (await call('/createRoom', bobUser.accessToken, 'POST', { name: 'Bobs Raum', invite: [botUser.userId] })).room_id as string;
+    await bot.waitForOutput(/invite declined/);
+    await matrix.waitFor(() => matrix.membership(bobsRoom, botUser.userId) === 'leave', 10_000);
+  });
+
+  it('reconnects after the homeserver was away, and retries a post that met a 502', async () => {
+    matrix.goAway();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    matrix.comeBack();
+    expect((await ask('!feeds')).content.body).toContain('Beispiel-News');
+    matrix.failNext({ method: 'PUT', path: /\/send\/m\.room\.message\/post-/ }, { status: 502 }, 2);
+    const before = matrix.sentBy(botUser.userId, roomId).length;
+    expect((await ask('!digest now')).content.body).toContain('Vorschau');
+    expect(matrix.sentBy(botUser.userId, roomId).slice(before).filter((e) => String(e.content.body).startsWith('Datenschutz-Übersicht'))).toHaveLength(1);
+  }, 30_000);
 
   it('marks a room it was kicked from inactive and leaves a room where it is alone', async () => {
     const other = (await alice.createRoom({ name: 'Zweiter Raum', invite: [botUser.userId] })).room_id;
