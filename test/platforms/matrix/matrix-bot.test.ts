@@ -214,6 +214,14 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     expect(bot.output()).not.toContain(botUser.accessToken);
   });
 
+  it('undoes settings: !unsubscribe, !digest off, !forget', async () => {
+    expect((await ask('!unsubscribe amazon')).content.body).toBe('Dieser Kanal bekommt keine Meldungen zu Amazon mehr.');
+    expect((await ask('!digest off')).content.body).toBe('Die tägliche Übersicht für diesen Kanal ist aus.');
+    expect((await ask('!forget')).content.body).toContain('Erledigt');
+    // Forgotten: the room's language is back to the default.
+    expect((await ask('!subscriptions')).content.body).toContain('Alerts: none — !subscribe <company> adds one.');
+  });
+
   it('declines invites from people not allowed to invite it', async () => {
     const bobsRoom = (await call('/createRoom', bobUser.accessToken, 'POST', { name: 'Bobs Raum', invite: [botUser.userId] })).room_id as string;
     await bot.waitForOutput(/invite declined/);
@@ -227,8 +235,8 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     expect((await ask('!feeds')).content.body).toContain('Beispiel-News');
     matrix.failNext({ method: 'PUT', path: /\/send\/m\.room\.message\/post-/ }, { status: 502 }, 2);
     const before = matrix.sentBy(botUser.userId, roomId).length;
-    expect((await ask('!digest now')).content.body).toContain('Vorschau');
-    expect(matrix.sentBy(botUser.userId, roomId).slice(before).filter((e) => String(e.content.body).startsWith('Datenschutz-Übersicht'))).toHaveLength(1);
+    expect((await ask('!digest now')).content.body).toContain('preview');
+    expect(matrix.sentBy(botUser.userId, roomId).slice(before).filter((e) => String(e.content.body).startsWith('Privacy digest'))).toHaveLength(1);
   }, 30_000);
 
   it('marks a room it was kicked from inactive and leaves a room where it is alone', async () => {
