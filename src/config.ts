@@ -68,6 +68,15 @@ const EnvSchema = z.object({
   MATRIX_ALLOWED_INVITERS: z.string().regex(/^\s*(?:\*|@[^\s,]+|\*:[^\s,]+)(?:\s*,\s*(?:\*|@[^\s,]+|\*:[^\s,]+))*\s*$/, 'user ids or *:server patterns, comma-separated').optional(),
   /** The power level a room member needs for manager commands. */
   MATRIX_MANAGER_POWER_LEVEL: z.coerce.number().int().min(0).max(100).default(50),
+  /** When the delivery round runs: due digests are built, pending alerts and digests sent (cron, seconds allowed). */
+  DELIVERY_CRON: z
+    .string()
+    .refine((v) => cron.validate(v), 'a cron expression such as "* * * * *"')
+    .default('* * * * *'),
+  /** A digest missed while the bot was down is still sent this many hours after its time. */
+  DIGEST_GRACE_HOURS: positiveInt(0, 24).default(6),
+  /** On a day without news, say so instead of staying silent. */
+  DIGEST_NOTHING_NEW: z.enum(['true', 'false']).default('false'),
   /** The time zone a digest uses when `/digest daily` names none. */
   DIGEST_DEFAULT_TZ: z
     .string()
@@ -97,6 +106,7 @@ export interface Config {
   /** Set when MATRIX_HOMESERVER_URL is: the bot runs on Matrix. */
   matrix?: MatrixConfig;
   digestDefaultTimezone: string;
+  delivery: { cron: string; graceMs: number; announceEmpty: boolean };
   /** Set when an LLM endpoint is configured; summaries fall back to the extractive one on any failure. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
 }
@@ -185,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : {}),
     digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
+    delivery: { cron: e.DELIVERY_CRON, graceMs: e.DIGEST_GRACE_HOURS * 3_600_000, announceEmpty: e.DIGEST_NOTHING_NEW === 'true' },
     storeUrl: e.STORE_URL,
     feedsDir: e.FEEDS_DIR,
     pollCron: e.POLL_CRON,

@@ -6,6 +6,7 @@ import type { ChannelMessage, ChatServices } from './chat/command.ts';
 import { createCommandRunner, type CommandRunner } from './chat/run-command.ts';
 import { HOMEPAGE, VERSION, type Config } from './config.ts';
 import type { Platform } from './model/channel.ts';
+import { createDelivery, type Delivery } from './delivery/delivery-service.ts';
 import { createDiscordBot } from './platforms/discord/discord-bot.ts';
 import { createMatrixBot } from './platforms/matrix/matrix-bot.ts';
 import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
@@ -36,6 +37,8 @@ export interface App {
   poll(options?: PollOptions & { onArticle?: ArticleConsumer }): Promise<PollCycleReport>;
   /** The chat commands, shared by every platform. */
   readonly commands: CommandRunner;
+  /** Alerts and digests through the outbox (polls plan alerts for new incidents; `tick` sends). */
+  readonly delivery: Delivery;
   /** Connects the chat platforms the configuration turns on (DISCORD_TOKEN, MATRIX_HOMESERVER_URL); their names. */
   startPlatforms(): Promise<Platform[]>;
   /** Disconnects the platforms, then closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
@@ -45,7 +48,8 @@ export interface App {
 /** What the composition root needs of a platform adapter. */
 interface PlatformConnection {
   start(): Promise<void>;
-  post(channelId: string, message: ChannelMessage): Promise<void>;
+  /** `deliveryId` makes a repeated send harmless (Discord nonce, Matrix transaction id). */
+  post(channelId: string, message: ChannelMessage, deliveryId?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +88,21 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     },
   };
   const commands = createCommandRunner(COMMANDS, chat, log);
+  const delivery = createDelivery({
+    store,
+    gazetteer,
+    send: async (channel, message, deliveryId) => {
+      const platform = posters.get(channel.platform);
+      if (!platform) throw new Error(`${channel.platform} is not connected`);
+      await platform.post(channel.id, message, deliveryId);
+    },
+    canSend: (channel) => posters.has(channel.platform),
+    log: log.child({ component: 'delivery' }),
+    now: () => new Date(),
+    graceMs: config.delivery.graceMs,
+    announceEmpty: config.delivery.announceEmpty,
+    prefix: (platform) => (platform === 'matrix' ? (config.matrix?.prefix ?? '!') : '/'),
+  });
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -94,6 +113,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     gazetteer,
     feeds,
     commands,
+    delivery,
     async startPlatforms() {
       const wanted: [Platform, () => PlatformConnection][] = [];
       if (config.discord) wanted.push(['discord', () => createDiscordBot(config.discord!, commands, store, log)]);
@@ -122,6 +142,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           settings: { maxCacheSeconds: config.feedMaxCacheSeconds, backoff: config.backoff },
           onArticle: async (article, feed) => {
             const processed = await processArticle(article, feed);
+            if (processed.assignment?.isNew) await delivery.incidentStarted(processed.assignment.incident);
             await onArticle?.(article, feed, processed);
           },
         },

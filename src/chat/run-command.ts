@@ -88,6 +88,17 @@ export function createCommandRunner(commands: readonly CommandDefinition[], serv
     return action.handle({ options: checked, context, services, commands });
   };
 
+  /** Channels with settings remember their server's locale: alerts and digests speak it when no language was chosen. */
+  const rememberServerLanguage = async (request: CommandRequest): Promise<void> => {
+    if (request.channel.isDirect) return;
+    const settings = await services.store.channels.get(request.channel);
+    if (settings && settings.serverLanguage !== request.fallbackLanguage) {
+      await services.store.channels.update(request.channel, (channel) => {
+        channel.serverLanguage = request.fallbackLanguage;
+      });
+    }
+  };
+
   return {
     commands,
 
@@ -97,6 +108,7 @@ export function createCommandRunner(commands: readonly CommandDefinition[], serv
         const context = await contextFor(request);
         language = context.language;
         const reply = await answer(request, context);
+        await rememberServerLanguage(request);
         return { ...reply, language: reply.language ?? language };
       } catch (error) {
         log.error({ err: error, command: request.invocation.command, channel: request.channel.id }, 'command failed');

@@ -38,13 +38,18 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
       log.warn('previous poll cycle still running; this tick is skipped');
       return current;
     }
-    current = pollAndReport(app, printCard).finally(() => {
-      current = undefined;
-    });
+    current = pollAndReport(app, printCard)
+      .then(() => (platforms.length > 0 ? app.delivery.tick() : undefined))
+      .finally(() => {
+        current = undefined;
+      });
     return current;
   };
 
   const task = cron.schedule(config.pollCron, () => void cycle(), { name: 'poll' });
+  // Deliveries: due digests and pending alerts every DELIVERY_CRON tick, and right after each poll; the first
+  // round resumes whatever a previous run left unfinished.
+  const deliveryTask = platforms.length > 0 ? cron.schedule(config.delivery.cron, () => void app.delivery.tick(), { name: 'delivery' }) : undefined;
   void cycle();
 
   const stopped = new Promise<void>((resolve) => {
@@ -62,6 +67,8 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
   });
   await stopped;
   await task.stop();
+  await deliveryTask?.stop();
+  await app.delivery.settled();
   if (current) {
     const graceOver = new Promise<'timeout'>((r) => setTimeout(r, SHUTDOWN_GRACE_MS, 'timeout').unref());
     if ((await Promise.race([current.then(() => 'done' as const), graceOver])) === 'timeout') {

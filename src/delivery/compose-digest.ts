@@ -26,6 +26,8 @@ export interface DigestRequest {
   gazetteer: Gazetteer;
   /** The channel's subscribed companies: their incidents come first. */
   subscriptions: readonly string[];
+  /** Incidents the channel already got as alerts: not shown again. */
+  exclude?: readonly string[];
   lastDigestAt?: string;
   now: Date;
   size?: number;
@@ -37,14 +39,20 @@ export interface DigestRequest {
  */
 export async function composeDigest(request: DigestRequest): Promise<Digest> {
   const since = request.lastDigestAt ?? new Date(request.now.getTime() - FIRST_DIGEST_HOURS * 3_600_000).toISOString();
+  const excluded = new Set(request.exclude ?? []);
   const found: Incident[] = [];
   let total = 0;
+  let skipped = 0;
   for (let offset = 0; offset < MAX_CANDIDATES; offset += PAGE) {
     const page = await request.incidents.latest({ since, offset, limit: PAGE });
     total = page.total;
-    found.push(...page.incidents);
-    if (page.incidents.length < PAGE || found.length >= total) break;
+    for (const incident of page.incidents) {
+      if (excluded.has(incident.id)) skipped += 1;
+      else found.push(incident);
+    }
+    if (page.incidents.length < PAGE || found.length + skipped >= total) break;
   }
+  total -= skipped;
   const subscribed = new Set(request.subscriptions);
   const followed = (incident: Incident): boolean =>
     incident.companies.some((id) => subscribed.has(id) || request.gazetteer.ancestors(id).some((a) => subscribed.has(a)));

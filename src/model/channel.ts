@@ -27,11 +27,15 @@ export interface ChannelSettings extends ChannelRef {
   guildId?: string;
   /** The language of the bot's own words in this channel; cards keep their article's language. */
   language?: Language;
+  /** The server's (or user's) locale as last seen with a command: what the bot speaks when no language was chosen. */
+  serverLanguage?: Language;
   /** Company ids whose new incidents reach this channel at once (subsidiaries included). */
   subscriptions: string[];
   digest?: DigestSetting;
-  /** When the channel's last digest was sent: the next one covers what is new since. */
+  /** When the channel's last digest was built: the next one covers what is new since. */
   lastDigestAt?: string;
+  /** Incidents this channel already got as alerts (latest last, bounded): its digest leaves them out. */
+  alertedIncidents?: string[];
   /** False once the platform said the channel is gone or forbids the bot; nothing is sent there then. */
   active: boolean;
   inactiveReason?: string;

@@ -3,6 +3,8 @@ import type { Collection } from './collection.ts';
 
 /** At most this many company subscriptions per channel: an alert list, not a mirror of the gazetteer. */
 export const MAX_SUBSCRIPTIONS = 50;
+/** Alerted incidents remembered per channel: more than a day's alerts, so the next digest can leave them out. */
+export const MAX_ALERTED = 200;
 
 export interface ChannelRepo {
   get(ref: ChannelRef): Promise<ChannelSettings | undefined>;
@@ -11,6 +13,8 @@ export interface ChannelRepo {
    * the company → channels index follows subscription changes. Updates are serialised within the process.
    */
   update(ref: ChannelRef & { guildId?: string }, change: (settings: ChannelSettings) => void): Promise<ChannelSettings>;
+  /** The channels with a daily digest set (what the minute tick looks through). */
+  digestChannels(): Promise<ChannelRef[]>;
   /** Forgets everything the bot keeps about a channel (and its index entries). True when there was something. */
   delete(ref: ChannelRef): Promise<boolean>;
   /** The channels subscribed to any of these companies (callers pass a company and its ancestors). */
@@ -31,6 +35,7 @@ interface SubscriberList {
 export function createChannelRepo(
   settings: Collection<ChannelSettings>,
   subscribers: Collection<SubscriberList>,
+  digestIndex: Collection<SubscriberList>,
   now: () => Date = () => new Date(),
 ): ChannelRepo {
   let queue: Promise<unknown> = Promise.resolve();
@@ -57,8 +62,17 @@ export function createChannelRepo(
     await Promise.all(deletions.map((company) => subscribers.delete(company)));
   };
 
+  const reindexDigest = async (ref: ChannelRef, had: boolean, has: boolean): Promise<void> => {
+    if (had === has) return;
+    const key = channelKey(ref);
+    const channels = ((await digestIndex.get('all'))?.channels ?? []).filter((c) => channelKey(c) !== key);
+    await digestIndex.set('all', { channels: has ? [...channels, { platform: ref.platform, id: ref.id }] : channels });
+  };
+
   return {
     get: (ref) => settings.get(channelKey(ref)),
+
+    digestChannels: async () => (await digestIndex.get('all'))?.channels ?? [],
 
     update: (ref, change) =>
       serialised(async () => {
@@ -70,9 +84,11 @@ export function createChannelRepo(
         if (ref.guildId !== undefined) next.guildId = ref.guildId;
         change(next);
         next.subscriptions = [...new Set(next.subscriptions)].slice(0, MAX_SUBSCRIPTIONS);
+        if (next.alertedIncidents) next.alertedIncidents = [...new Set(next.alertedIncidents)].slice(-MAX_ALERTED);
         next.updatedAt = now().toISOString();
         await settings.set(key, next);
         await reindex(ref, previous?.subscriptions ?? [], next.subscriptions);
+        await reindexDigest(ref, previous?.digest !== undefined, next.digest !== undefined);
         return next;
       }),
 
@@ -82,6 +98,7 @@ export function createChannelRepo(
         const previous = await settings.get(key);
         if (!previous) return false;
         await reindex(ref, previous.subscriptions, []);
+        await reindexDigest(ref, previous.digest !== undefined, false);
         return settings.delete(key);
       }),
 

@@ -11,6 +11,7 @@ import { collectionKeyPrefix, createCollection, isValidStorageName, OperationTra
 import type { Collection } from './collection.ts';
 import { createChannelRepo, type ChannelRepo } from './channel-repo.ts';
 import { createFeedStateRepo } from './feed-state-repo.ts';
+import { createOutboxRepo, type OutboxRepo } from './outbox-repo.ts';
 import type { FeedStateRepo } from './feed-state-repo.ts';
 import { createIncidentRepo } from './incident-repo.ts';
 import type { IncidentIndexRecord, IncidentRepo } from './incident-repo.ts';
@@ -32,6 +33,8 @@ export interface Store {
   readonly unknownCompanies: UnknownCompanyRepo;
   /** Channel and room settings (language, subscriptions, digest), with the company → subscribers index. */
   readonly channels: ChannelRepo;
+  /** Deliveries (alerts, digests) recorded before they are sent: exactly once across crashes. */
+  readonly outbox: OutboxRepo;
   /** Generic typed collection for later stages (incidents, subscriptions, outbox). */
   collection<T>(namespace: string): Collection<T>;
   /** Waits for in-flight writes, then closes connections. Idempotent. */
@@ -196,7 +199,8 @@ function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string): Store {
     articles: createArticleRepo(collection<Article>('articles')),
     incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index')),
     unknownCompanies: createUnknownCompanyRepo(collection('unknown-companies')),
-    channels: createChannelRepo(collection('channels'), collection('subscribers')),
+    channels: createChannelRepo(collection('channels'), collection('subscribers'), collection('digest-channels')),
+    outbox: createOutboxRepo(collection('outbox'), collection('outbox-index')),
     collection,
     close: () => {
       closing ??= tracker.drain().then(() => keyv.disconnect());

@@ -304,6 +304,34 @@ for (const backend of backends) {
       expect(await store.channels.subscribersOf(['sub-meta'])).toEqual([]);
     });
 
+    it('keeps an outbox: planned once, pending in order, marked sent or given up', async () => {
+      const channel = { platform: 'discord' as const, id: `${prefix}-outbox` };
+      const message = { lines: ['Hallo'], cards: [], language: 'de' as const };
+      const plan = (id: string) => ({ id: `${prefix}.${id}`, channel, kind: 'alert' as const, message, createdAt: '2026-11-23T08:00:00.000Z' });
+      const before = (await store.outbox.pending()).length;
+      expect((await store.outbox.enqueue([plan('a'), plan('b'), plan('a')])).map((e) => e.id)).toEqual([`${prefix}.a`, `${prefix}.b`]);
+      expect(await store.outbox.enqueue([plan('a')])).toEqual([]);
+      const pending = (await store.outbox.pending()).slice(before);
+      expect(pending.map((e) => [e.id, e.status, e.attempts])).toEqual([[`${prefix}.a`, 'pending', 0], [`${prefix}.b`, 'pending', 0]]);
+      await store.outbox.markSent(`${prefix}.a`, '2026-11-23T08:00:01.000Z');
+      await store.outbox.markAttempt(`${prefix}.b`, 'HTTP 500', false);
+      expect((await store.outbox.pending()).slice(before).map((e) => [e.id, e.attempts])).toEqual([[`${prefix}.b`, 1]]);
+      await store.outbox.markAttempt(`${prefix}.b`, 'Unknown Channel', true);
+      expect((await store.outbox.pending()).slice(before)).toEqual([]);
+      expect(await store.outbox.get(`${prefix}.a`)).toMatchObject({ status: 'sent', sentAt: '2026-11-23T08:00:01.000Z', attempts: 1 });
+      expect(await store.outbox.get(`${prefix}.b`)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'Unknown Channel' });
+      // Planning a delivery that was sent (or given up) plans nothing.
+      expect(await store.outbox.enqueue([plan('a'), plan('b')])).toEqual([]);
+    });
+
+    it('lists the channels with a digest', async () => {
+      const morning = { platform: 'matrix' as const, id: `!${prefix}-digest:example.org` };
+      await store.channels.update(morning, (s) => (s.digest = { time: '08:00', timezone: 'Europe/Berlin' }));
+      expect(await store.channels.digestChannels()).toContainEqual(morning);
+      await store.channels.update(morning, (s) => delete s.digest);
+      expect(await store.channels.digestChannels()).not.toContainEqual(morning);
+    });
+
     it('caps a channel at 50 subscriptions', async () => {
       const busy = { platform: 'discord' as const, id: `${prefix}-busy` };
       const saved = await store.channels.update(busy, (settings) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, type ChannelType, type Channel } from 'discord.js';
 import type { ChannelMessage } from '../../chat/command.ts';
 import { ChannelUnavailableError } from '../../chat/command.ts';
@@ -23,7 +24,7 @@ export interface DiscordBot {
   /** Connects, waits until ready, and registers the commands if their definitions changed. */
   start(): Promise<void>;
   /** Posts a message the bot sends on its own (a digest) to a channel; ChannelUnavailableError marks the channel inactive. */
-  post(channelId: string, message: ChannelMessage): Promise<void>;
+  post(channelId: string, message: ChannelMessage, deliveryId?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,9 +85,11 @@ export function createDiscordBot(settings: DiscordSettings, runner: CommandRunne
       );
     },
 
-    async post(channelId, message) {
+    async post(channelId, message, deliveryId) {
       try {
-        await postMessage(client.rest, channelId, channelMessage(message));
+        // Discord drops a second message with the same nonce (25 characters at most) for a while: a resend after a crash.
+        const nonce = deliveryId === undefined ? undefined : createHash('sha256').update(deliveryId).digest('hex').slice(0, 25);
+        await postMessage(client.rest, channelId, channelMessage(message), nonce);
         const known = await store.channels.get({ platform: 'discord', id: channelId });
         if (known && !known.active) {
           await store.channels.update(known, (channel) => {

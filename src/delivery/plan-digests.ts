@@ -1,0 +1,65 @@
+import type { Gazetteer } from '../analysis/company-gazetteer.ts';
+import { shortDate } from '../chat/relative-time.ts';
+import { t } from '../chat/translate.ts';
+import { channelKey } from '../model/channel.ts';
+import type { Store } from '../store/open-store.ts';
+import type { OutboxEntry } from '../store/outbox-repo.ts';
+import { composeDigest } from './compose-digest.ts';
+import { dueDigestSlot } from './digest-schedule.ts';
+import { shortHash } from './plan-alerts.ts';
+
+export interface DigestPlanning {
+  store: Store;
+  gazetteer: Gazetteer;
+  now: Date;
+  /** How late a missed digest may still be sent. */
+  graceMs: number;
+  /** Say "nothing new" instead of staying silent on a quiet day. */
+  announceEmpty: boolean;
+  prefix: (platform: string) => string;
+}
+
+/**
+ * One minute's digests: every channel with a digest setting whose local time has come gets its digest built —
+ * what was recorded since its previous digest, minus what it already got as alerts — and put in the outbox under
+ * an id made of channel and local date, so that a day's digest is built once even if the bot restarts between
+ * building and sending. The channel's `lastDigestAt` moves on after the entry is recorded.
+ */
+export async function planDigests(planning: DigestPlanning): Promise<OutboxEntry[]> {
+  const { store, now } = planning;
+  const planned: OutboxEntry[] = [];
+  for (const ref of await store.channels.digestChannels()) {
+    const settings = await store.channels.get(ref);
+    if (!settings?.digest || !settings.active) continue;
+    const slot = dueDigestSlot(settings.digest, settings.lastDigestAt, now, planning.graceMs);
+    if (!slot) continue;
+    const id = `digest.${shortHash(channelKey(ref))}.${slot.localDate}`;
+    if (!(await store.outbox.get(id))) {
+      const language = settings.language ?? settings.serverLanguage ?? 'en';
+      const digest = await composeDigest({
+        incidents: store.incidents,
+        gazetteer: planning.gazetteer,
+        subscriptions: settings.subscriptions,
+        exclude: settings.alertedIncidents ?? [],
+        ...(settings.lastDigestAt ? { lastDigestAt: settings.lastDigestAt } : {}),
+        now,
+      });
+      const since = shortDate(digest.since, language, settings.digest.timezone);
+      if (digest.total > 0 || planning.announceEmpty) {
+        const lines = digest.total === 0 ? [t(language, 'digest.nothingNew', { date: since })] : [t(language, 'digest.since', { date: since })];
+        if (digest.total > digest.cards.length) lines.push(t(language, 'digest.more', { count: digest.total - digest.cards.length, prefix: planning.prefix(ref.platform) }));
+        const title = digest.total === 1 ? t(language, 'digest.titleOne') : t(language, 'digest.title', { count: digest.total });
+        planned.push(
+          ...(await store.outbox.enqueue([
+            { id, channel: { platform: ref.platform, id: ref.id }, kind: 'digest', message: { title, lines, cards: digest.cards, language }, createdAt: now.toISOString() },
+          ])),
+        );
+      }
+    }
+    await store.channels.update(ref, (channel) => {
+      channel.lastDigestAt = now.toISOString();
+      channel.alertedIncidents = [];
+    });
+  }
+  return planned;
+}

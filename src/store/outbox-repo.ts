@@ -1,0 +1,89 @@
+import type { ChannelMessage } from '../chat/command.ts';
+import type { ChannelRef } from '../model/channel.ts';
+import type { Collection } from './collection.ts';
+
+/** One planned delivery: a card or digest for one channel. Recorded before it is sent, marked after. */
+export interface OutboxEntry {
+  /** Deterministic (`alert.<incident>.<channel>`, `digest.<channel>.<local date>`): planning twice plans once. */
+  id: string;
+  channel: ChannelRef;
+  kind: 'alert' | 'digest';
+  message: ChannelMessage;
+  createdAt: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  sentAt?: string;
+  lastError?: string;
+}
+
+export interface OutboxRepo {
+  /** Records entries not planned before (by id); returns the ones that were new. */
+  enqueue(entries: Omit<OutboxEntry, 'status' | 'attempts'>[]): Promise<OutboxEntry[]>;
+  get(id: string): Promise<OutboxEntry | undefined>;
+  /** Entries still to send, oldest first. */
+  pending(): Promise<OutboxEntry[]>;
+  markSent(id: string, at: string): Promise<void>;
+  /** Counts a failed attempt; `final` gives up on the entry (the channel is gone, or too many attempts). */
+  markAttempt(id: string, error: string, final: boolean): Promise<void>;
+}
+
+interface PendingIndex {
+  ids: string[];
+}
+
+const PENDING_KEY = 'pending';
+
+/**
+ * The outbox: every delivery is stored before it is sent and marked sent after the platform confirmed it, so
+ * that a crash in between resumes it on start-up (platforms make the resend harmless: Discord's enforced nonce,
+ * Matrix's transaction id, both derived from the entry id). Entries are kept after sending: planning the same
+ * delivery again finds it and plans nothing. Writes are serialised within the process.
+ */
+export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collection<PendingIndex>): OutboxRepo {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const pendingIds = async (): Promise<string[]> => (await index.get(PENDING_KEY))?.ids ?? [];
+  const setPending = (ids: string[]): Promise<void> => index.set(PENDING_KEY, { ids });
+
+  return {
+    enqueue: (planned) =>
+      serialised(async () => {
+        const unique = [...new Map(planned.map((entry) => [entry.id, entry])).values()];
+        if (unique.length === 0) return [];
+        const existing = await entries.getMany(unique.map((entry) => entry.id));
+        const fresh: OutboxEntry[] = unique.filter((_, i) => existing[i] === undefined).map((entry) => ({ ...entry, status: 'pending', attempts: 0 }));
+        if (fresh.length === 0) return [];
+        // The entries first, then the index: an indexed id always has its entry.
+        await entries.setMany(fresh.map((entry) => [entry.id, entry]));
+        await setPending([...(await pendingIds()), ...fresh.map((entry) => entry.id)]);
+        return fresh;
+      }),
+
+    get: (id) => entries.get(id),
+
+    pending: async () => {
+      const ids = await pendingIds();
+      const found = ids.length === 0 ? [] : await entries.getMany(ids);
+      return found.filter((entry): entry is OutboxEntry => entry?.status === 'pending');
+    },
+
+    markSent: (id, at) =>
+      serialised(async () => {
+        const entry = await entries.get(id);
+        if (entry) await entries.set(id, { ...entry, status: 'sent', sentAt: at, attempts: entry.attempts + 1 });
+        await setPending((await pendingIds()).filter((pending) => pending !== id));
+      }),
+
+    markAttempt: (id, error, final) =>
+      serialised(async () => {
+        const entry = await entries.get(id);
+        if (!entry) return;
+        await entries.set(id, { ...entry, status: final ? 'failed' : 'pending', attempts: entry.attempts + 1, lastError: error.slice(0, 500) });
+        if (final) await setPending((await pendingIds()).filter((pending) => pending !== id));
+      }),
+  };
+}
