@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, type FeedStory } from '../fixtures/amazon-stories.ts';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
-import { rssFeed, serve, startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { createBotFolder, serveStories } from '../support/bot-fixture.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
 
 /**
@@ -32,8 +30,6 @@ describe('alerts and digests on Discord', () => {
   let bot: RunningCli;
   let env: Record<string, string>;
   const manager = { permissions: (1n << 4n).toString() };
-  const serveStories = (stories: readonly FeedStory[]): void =>
-    feeds.route('/news.xml', serve(rssFeed({ title: 'News', items: stories.map((s) => ({ guid: s.guid, title: s.title, link: `https://news.example/${s.guid}`, description: s.text, pubDate: new Date(s.date) })) })));
   const ask = async (name: string, options: Record<string, unknown>[]) => {
     const { id } = await discord.slashCommand({ name, options: options as never, ...manager });
     return discord.waitFor(() => discord.visibleReply(id));
@@ -50,16 +46,10 @@ describe('alerts and digests on Discord', () => {
   beforeAll(async () => {
     feeds = await startFeedServer();
     discord = await startDiscordServer();
-    const dir = await mkdtemp(path.join(tmpdir(), 'delivery-e2e-'));
-    await mkdir(path.join(dir, 'feeds'));
-    await writeFile(
-      path.join(dir, 'feeds', 'news.json'),
-      JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true, backfill: 20 }),
-    );
-    serveStories(AMAZON_STORIES);
+    const folder = await createBotFolder(feeds, 'delivery-e2e', { backfill: 20 });
+    serveStories(feeds, AMAZON_STORIES);
     env = {
-      FEEDS_DIR: path.join(dir, 'feeds'),
-      STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+      ...folder.env,
       DISCORD_TOKEN: 'test-token-0123456789abcdef',
       DISCORD_API_BASE: discord.apiBase,
       POLL_CRON: '*/2 * * * * *',
@@ -77,7 +67,7 @@ describe('alerts and digests on Discord', () => {
 
   it('alerts a channel subscribed to Amazon when a new Ring incident appears, once', async () => {
     expect((await ask('subscribe', [{ name: 'company', type: 3, value: 'amazon' }])).content).toContain('Amazon');
-    serveStories([...AMAZON_STORIES, RING_LEAK]);
+    serveStories(feeds, [...AMAZON_STORIES, RING_LEAK]);
     const alert = await discord.waitFor(() => alerts()[0], 15_000);
     expect((alert.message.embeds as { title: string }[]).map((e) => plain(e.title))).toEqual(['Datenleck bei Ring: Videos von 3.000 Kunden offen im Netz']);
     expect(plain(alert.message.content)).toBe('**Neuer Vorfall: Amazon**');

@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, type FeedStory } from '../fixtures/amazon-stories.ts';
-import { rssFeed, serve, startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { createBotFolder, serveStories } from '../support/bot-fixture.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials, type StandInEvent } from '../stand-ins/matrix-server.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
 
@@ -30,8 +28,6 @@ describe('alerts and digests on Matrix', () => {
   let alice: StandInCredentials;
   let roomId: string;
 
-  const serveStories = (stories: readonly FeedStory[]): void =>
-    feeds.route('/news.xml', serve(rssFeed({ title: 'News', items: stories.map((s) => ({ guid: s.guid, title: s.title, link: `https://news.example/${s.guid}`, description: s.text, pubDate: new Date(s.date) })) })));
   const call = async (apiPath: string, method = 'GET', body?: unknown): Promise<Record<string, unknown>> => {
     const response = await fetch(`${matrix.url}/_matrix/client/v3${apiPath}`, {
       method,
@@ -60,16 +56,10 @@ describe('alerts and digests on Matrix', () => {
     matrix = await startMatrixServer();
     botUser = matrix.registerUser('privacy-radar');
     alice = matrix.registerUser('alice');
-    const dir = await mkdtemp(path.join(tmpdir(), 'matrix-delivery-'));
-    await mkdir(path.join(dir, 'feeds'));
-    await writeFile(
-      path.join(dir, 'feeds', 'news.json'),
-      JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true, backfill: 20 }),
-    );
-    serveStories(AMAZON_STORIES);
+    const folder = await createBotFolder(feeds, 'matrix-delivery', { backfill: 20 });
+    serveStories(feeds, AMAZON_STORIES);
     env = {
-      FEEDS_DIR: path.join(dir, 'feeds'),
-      STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+      ...folder.env,
       MATRIX_HOMESERVER_URL: matrix.url,
       MATRIX_USER_ID: botUser.userId,
       MATRIX_ACCESS_TOKEN: botUser.accessToken,
@@ -90,7 +80,7 @@ describe('alerts and digests on Matrix', () => {
 
   it('alerts a room subscribed to Amazon about a new Twitch incident, and digests the rest at the set minute', async () => {
     expect((await ask('!subscribe amazon')).content.body).toContain('Amazon');
-    serveStories([...AMAZON_STORIES, TWITCH_LEAK]);
+    serveStories(feeds, [...AMAZON_STORIES, TWITCH_LEAK]);
     const alert = await matrix.waitFor(() => notices('New incident: Amazon')[0], 15_000);
     expect(alert.content).toMatchObject({ msgtype: 'm.notice', 'm.mentions': {} });
     expect(String(alert.content.formatted_body)).toContain(TWITCH_LEAK.title);

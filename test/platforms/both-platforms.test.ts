@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES } from '../fixtures/amazon-stories.ts';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
-import { rssFeed, serve, startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { createBotFolder, serveStories } from '../support/bot-fixture.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from '../stand-ins/matrix-server.ts';
 import { runCli, startCli, type RunningCli } from '../support/run-cli.ts';
 
@@ -42,16 +40,10 @@ describe('privacy-radar on Discord and Matrix in one process', () => {
     matrix = await startMatrixServer();
     matrix.registerUser('radar', 'correct horse battery staple');
     alice = matrix.registerUser('alice');
-    const dir = await mkdtemp(path.join(tmpdir(), 'both-'));
-    await mkdir(path.join(dir, 'feeds'));
-    await writeFile(
-      path.join(dir, 'feeds', 'news.json'),
-      JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true }),
-    );
-    feeds.route('/news.xml', serve(rssFeed({ title: 'News', items: AMAZON_STORIES.map((s) => ({ guid: s.guid, title: s.title, link: `https://news.example/${s.guid}`, description: s.text, pubDate: new Date(s.date) })) })));
+    const folder = await createBotFolder(feeds, 'both');
+    serveStories(feeds, AMAZON_STORIES);
     env = {
-      FEEDS_DIR: path.join(dir, 'feeds'),
-      STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+      ...folder.env,
       POLL_CRON: '0 0 1 1 *',
       DISCORD_TOKEN: 'test-token-0123456789abcdef',
       DISCORD_API_BASE: discord.apiBase,

@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn, type StandInMessage } from '../../stand-ins/discord-server.ts';
-import { rssFeed, serve, startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
+import { startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
+import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
 import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
 import { AMAZON_STORIES, HOSTILE_STORY } from '../../fixtures/amazon-stories.ts';
 
@@ -70,30 +68,10 @@ describe('privacy-radar on Discord (real discord.js against the stand-in)', () =
     discord = await startDiscordServer({
       guilds: [{ id: DEFAULT_IDS.guild, name: 'Datenschutz-Treff', preferredLocale: 'de', channels: [{ id: DEFAULT_IDS.channel, name: 'news' }, { id: LOCKED_CHANNEL, name: 'locked' }] }],
     });
-    const dir = await mkdtemp(path.join(tmpdir(), 'discord-e2e-'));
-    await mkdir(path.join(dir, 'feeds'));
-    await writeFile(
-      path.join(dir, 'feeds', 'news.json'),
-      JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true }),
-    );
-    feeds.route(
-      '/news.xml',
-      serve(
-        rssFeed({
-          title: 'News',
-          items: [...AMAZON_STORIES, HOSTILE_STORY].map((story) => ({
-            guid: story.guid,
-            title: story.title,
-            link: `https://news.example/${story.guid}`,
-            description: story.text,
-            pubDate: new Date(story.date),
-          })),
-        }),
-      ),
-    );
+    const folder = await createBotFolder(feeds, 'discord-e2e');
+    serveStories(feeds, [...AMAZON_STORIES, HOSTILE_STORY]);
     env = {
-      FEEDS_DIR: path.join(dir, 'feeds'),
-      STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+      ...folder.env,
       DISCORD_TOKEN: TOKEN,
       DISCORD_API_BASE: discord.apiBase,
       // Polls at start-up only: the test's feed does not change.

@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ClientEvent, createClient, EventType, MsgType, SyncState, type ICreateClientOpts, type MatrixClient } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, MATRIX_HOSTILE_STORY } from '../../fixtures/amazon-stories.ts';
-import { rssFeed, serve, startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
+import { startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
+import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials, type StandInEvent } from '../../stand-ins/matrix-server.ts';
 import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
 
@@ -69,22 +67,10 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     botUser = matrix.registerUser('privacy-radar');
     aliceUser = matrix.registerUser('alice');
     bobUser = matrix.registerUser('bob');
-    const dir = await mkdtemp(path.join(tmpdir(), 'matrix-e2e-'));
-    await mkdir(path.join(dir, 'feeds'));
-    await writeFile(
-      path.join(dir, 'feeds', 'news.json'),
-      JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true }),
-    );
-    feeds.route(
-      '/news.xml',
-      serve(rssFeed({
-        title: 'News',
-        items: [...AMAZON_STORIES, MATRIX_HOSTILE_STORY].map((story) => ({ guid: story.guid, title: story.title, link: `https://news.example/${story.guid}`, description: story.text, pubDate: new Date(story.date) })),
-      })),
-    );
+    const folder = await createBotFolder(feeds, 'matrix-e2e');
+    serveStories(feeds, [...AMAZON_STORIES, MATRIX_HOSTILE_STORY]);
     env = {
-      FEEDS_DIR: path.join(dir, 'feeds'),
-      STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+      ...folder.env,
       MATRIX_HOMESERVER_URL: matrix.url,
       MATRIX_USER_ID: botUser.userId,
       MATRIX_ACCESS_TOKEN: botUser.accessToken,

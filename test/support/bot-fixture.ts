@@ -1,0 +1,32 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FeedStory } from '../fixtures/amazon-stories.ts';
+import { rssFeed, serve, type FeedServer } from '../stand-ins/feed-server.ts';
+
+/**
+ * What the end-to-end tests of the running bot share: a working folder with a one-outlet feed catalogue pointing
+ * at the loopback feed server, a SQLite store in it, and the stories that feed serves.
+ */
+export interface BotFolder {
+  /** FEEDS_DIR and STORE_URL for the bot's environment. */
+  env: { FEEDS_DIR: string; STORE_URL: string };
+}
+
+export async function createBotFolder(feeds: FeedServer, name: string, feed: { backfill?: number } = {}): Promise<BotFolder> {
+  const dir = await mkdtemp(path.join(tmpdir(), `${name}-`));
+  await mkdir(path.join(dir, 'feeds'));
+  await writeFile(
+    path.join(dir, 'feeds', 'news.json'),
+    JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true, ...feed }),
+  );
+  return { env: { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}` } };
+}
+
+/** Serves (or replaces) the outlet's feed with these stories, each linked at https://news.example/<guid>. */
+export function serveStories(feeds: FeedServer, stories: readonly FeedStory[]): void {
+  feeds.route(
+    '/news.xml',
+    serve(rssFeed({ title: 'News', items: stories.map((s) => ({ guid: s.guid, title: s.title, link: `https://news.example/${s.guid}`, description: s.text, pubDate: new Date(s.date) })) })),
+  );
+}
