@@ -24,9 +24,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
+import { listenOnLoopback, waitFor } from './loopback.ts';
 
 /** Ids of the guild, channel, DM channel and user used when a test passes none. */
 export const DEFAULT_IDS = {
@@ -353,14 +353,7 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   const origin = `http://127.0.0.1:${port}`;
   const gatewayUrl = `ws://127.0.0.1:${port}`;
 
@@ -873,16 +866,6 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
   };
 }
 
-/** Polls `predicate` every 10 ms; the timeout error quotes the predicate's source so a failing test says what it waited for. */
-async function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = predicate();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() >= deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms: ${predicate.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 // -----------------------------------------------------------------------------------------------
 // Helpers

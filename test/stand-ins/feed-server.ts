@@ -20,8 +20,8 @@
  */
 import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { listenOnLoopback } from './loopback.ts';
 
 /** Handles one request; may be async. A thrown error becomes a 500 (or a dropped connection). */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -90,14 +90,7 @@ export async function startFeedServer(): Promise<FeedServer> {
       .catch((error: unknown) => failRequest(res, error));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   const origin = `http://127.0.0.1:${port}`;
   let closing: Promise<void> | undefined;
 

@@ -15,7 +15,7 @@
  */
 import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.ts';
 
 export type LlmBehaviour =
   /** A well-formed chat completion whose message is `content`, after `delayMs` (default 0). */
@@ -77,8 +77,7 @@ export async function startLlmServer(): Promise<LlmServer> {
       respond(behaviour, res, timers);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,

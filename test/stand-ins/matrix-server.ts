@@ -27,7 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, waitFor } from './loopback.ts';
 
 export interface MatrixStandInOptions {
   /** The homeserver's name, the part after the colon in user and room ids. Default `stand-in.test`. */
@@ -219,14 +219,7 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   const server = http.createServer((req, res) => {
     handleRequest(req, res).catch((error: unknown) => respond(res, matrixError(500, 'M_UNKNOWN', `stand-in failed: ${String(error)}`)));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   const url = `http://127.0.0.1:${port}`;
 
   // ---------------------------------------------------------------------------------------------
@@ -938,16 +931,6 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   };
 }
 
-/** Polls `predicate` every 10 ms; the timeout error quotes the predicate's source so a failing test says what it waited for. */
-async function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = predicate();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() >= deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms: ${predicate.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 // -----------------------------------------------------------------------------------------------
 // Helpers
