@@ -316,3 +316,86 @@ describe('Discord stand-in with the real discord.js client', () => {
     await expect(discord.waitFor(() => false, 30)).rejects.toThrow(/timed out after 30 ms: \(\) => false/);
   });
 });
+
+describe('Discord stand-in rate limits (opt-in)', () => {
+  const otherChannel = '100000000000000009';
+  const guilds = [{ id: DEFAULT_IDS.guild, channels: [{ id: DEFAULT_IDS.channel }, { id: otherChannel }] }];
+  /** A bot's raw message creation, without discord.js's own waiting, so the stand-in's answers show as they are. */
+  const postRaw = (channelId: string) =>
+    fetch(`${discord!.apiBase}/v10/channels/${channelId}/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bot test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Hallo' }),
+    });
+
+  it('puts the route bucket headers on every answer, one bucket per channel sharing one hash', async () => {
+    discord = await startDiscordServer({ guilds, rateLimits: { routeLimit: 5, routeResetMs: 5000 } });
+    const before = Date.now() / 1000;
+    const first = await postRaw(DEFAULT_IDS.channel);
+    const second = await postRaw(DEFAULT_IDS.channel);
+    const elsewhere = await postRaw(otherChannel);
+
+    expect([first.status, second.status, elsewhere.status]).toEqual([200, 200, 200]);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('5');
+    expect([first, second, elsewhere].map((res) => res.headers.get('x-ratelimit-remaining'))).toEqual(['4', '3', '4']);
+    expect(Number(first.headers.get('x-ratelimit-reset-after'))).toBeGreaterThan(4);
+    expect(Number(first.headers.get('x-ratelimit-reset-after'))).toBeLessThanOrEqual(5);
+    expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThan(before + 4);
+    expect(first.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{32}$/);
+    expect(elsewhere.headers.get('x-ratelimit-bucket')).toBe(first.headers.get('x-ratelimit-bucket'));
+    expect(discord.rateLimited).toEqual({ global: 0, route: 0 });
+  });
+
+  it('answers 429 with scope user once a channel\'s bucket is used up, and creates nothing', async () => {
+    discord = await startDiscordServer({ guilds, rateLimits: { routeLimit: 2, routeResetMs: 60_000 } });
+    await postRaw(DEFAULT_IDS.channel);
+    await postRaw(DEFAULT_IDS.channel);
+    const refused = await postRaw(DEFAULT_IDS.channel);
+
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-scope')).toBe('user');
+    expect(refused.headers.has('x-ratelimit-global')).toBe(false);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('retry-after'))).toBe(60);
+    expect(await refused.json()).toMatchObject({ message: 'You are being rate limited.', global: false, retry_after: expect.any(Number) });
+    expect((await postRaw(otherChannel)).status).toBe(200);
+    expect(discord.channelMessages.map((sent) => sent.channelId)).toEqual([DEFAULT_IDS.channel, DEFAULT_IDS.channel, otherChannel]);
+    expect(discord.rateLimited).toEqual({ global: 0, route: 1 });
+  });
+
+  it('answers 429 global once a second\'s requests are used up, in any bucket', async () => {
+    discord = await startDiscordServer({ guilds, rateLimits: { globalPerSecond: 3 } });
+    const statuses = [];
+    for (const channelId of [DEFAULT_IDS.channel, otherChannel, DEFAULT_IDS.channel]) statuses.push((await postRaw(channelId)).status);
+    const refused = await postRaw(otherChannel);
+
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-global')).toBe('true');
+    expect(refused.headers.get('x-ratelimit-scope')).toBe('global');
+    expect(Number(refused.headers.get('retry-after'))).toBe(1);
+    const body = (await refused.json()) as { global: boolean; retry_after: number };
+    expect(body.global).toBe(true);
+    expect(body.retry_after).toBeGreaterThan(0);
+    expect(body.retry_after).toBeLessThanOrEqual(1);
+    expect(discord.channelMessages).toHaveLength(3);
+    expect(discord.rateLimited).toEqual({ global: 1, route: 0 });
+  });
+
+  it('gives headers discord.js reads: after learning the bucket it waits for the reset instead of running into a 429', async () => {
+    const { discord, client } = await startBot({ guilds, rateLimits: { routeLimit: 1, routeResetMs: 1000 } });
+    for (const content of ['eins', 'zwei', 'drei']) await client.rest.post(Routes.channelMessages(DEFAULT_IDS.channel), { body: { content } });
+
+    expect(discord.channelMessages.map((sent) => sent.message.content)).toEqual(['eins', 'zwei', 'drei']);
+    // discord.js moves a route to a new queue when it first sees its X-RateLimit-Bucket hash; that queue does not
+    // know the limit yet, so its first request runs into one 429 (as against Discord). After that it waits.
+    expect(discord.rateLimited).toEqual({ global: 0, route: 1 });
+  });
+
+  it('is off unless asked for: no rate limit headers, no refusals', async () => {
+    discord = await startDiscordServer({ guilds });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postRaw(DEFAULT_IDS.channel)));
+    expect(answers.map((res) => res.status)).toEqual(Array(8).fill(200));
+    expect(answers[0]?.headers.has('x-ratelimit-limit')).toBe(false);
+  });
+});

@@ -21,7 +21,7 @@
  * within `interactionDeadlineMs`; a follow-up or edit needs an acknowledged interaction. Uploaded files (multipart)
  * are accepted and listed as attachments, but their bytes are not kept.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -67,6 +67,13 @@ export interface DiscordStandInOptions {
   interactionDeadlineMs?: number;
   /** Announced in HELLO; default 45000 so heartbeats do not spam tests. */
   heartbeatIntervalMs?: number;
+  /**
+   * How long a message's `nonce` with `enforce_nonce` makes a repeat return the first message instead of creating
+   * another (Discord: "the past few minutes"). Default 300000.
+   */
+  nonceWindowMs?: number;
+  /** Enforces Discord's global and per-route rate limits with their `X-RateLimit-*` headers; off when absent. */
+  rateLimits?: StandInRateLimits;
 }
 
 /** A user object as Discord sends it. */
@@ -211,6 +218,10 @@ export interface DiscordStandIn {
   /** IDENTIFY and RESUME payloads received on the gateway so far. */
   readonly identifies: number;
   readonly resumes: number;
+  /** Message creations answered with an earlier message because of a repeated enforced nonce. */
+  readonly nonceRepeats: number;
+  /** Requests answered 429 by the `rateLimits` mode so far: by the global limit, by a route bucket. */
+  readonly rateLimited: { global: number; route: number };
   /** A gateway connection is open and has identified or resumed. */
   readonly connected: boolean;
   /** Dispatches a slash command (INTERACTION_CREATE type 2) as if the user ran it. */
@@ -335,7 +346,11 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
     channels.set(dm.id, { id: dm.id, type: 1, recipientId: dm.userId, position: 0, state: 'ok' });
   }
   const interactionDeadlineMs = options.interactionDeadlineMs ?? 3000;
+  const nonceWindowMs = options.nonceWindowMs ?? 300_000;
   const nextId = snowflakeGenerator();
+  const recentNonces = new Map<string, { at: number; messageId: string; message: StandInMessage }>();
+  let nonceRepeats = 0;
+  const rateLimiter = options.rateLimits ? createRateLimiter(options.rateLimits) : undefined;
 
   const requests: RecordedRestRequest[] = [];
   const channelMessages: SentMessage[] = [];
@@ -388,7 +403,11 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       const match = route.method === record.method ? route.pattern.exec(apiPath ?? '') : null;
       if (!match) continue;
       if (route.bot && !/^Bot \S+$/.test(req.headers.authorization ?? '')) return error(401, 0, '401: Unauthorized');
-      return route.handle({ method: record.method, params: match.slice(1), query: url.searchParams, body: parsed.body, files: parsed.files });
+      // Interaction endpoints (the routes without a bot token) are not bound to the global limit.
+      const limits = rateLimiter?.admit(record.method, apiPath ?? '', route.bot);
+      if (limits?.refusal) return limits.refusal;
+      const answer = route.handle({ method: record.method, params: match.slice(1), query: url.searchParams, body: parsed.body, files: parsed.files });
+      return limits ? { ...answer, headers: { ...answer.headers, ...limits.headers } } : answer;
     }
     record.routeKnown = false;
     return error(404, 0, '404: Not Found');
@@ -444,8 +463,17 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       if (!isRecord(body)) return error(400, 50035, 'Invalid Form Body');
       const invalid = validateMessageBody(body, files.length, true);
       if (invalid) return invalid;
+      const nonce = typeof body.nonce === 'string' || typeof body.nonce === 'number' ? body.nonce : undefined;
+      // enforce_nonce: the same author's repeat within the window answers the first message and creates nothing.
+      const nonceKey = nonce === undefined || body.enforce_nonce !== true ? undefined : `${channel.id}\u0000${String(nonce)}`;
+      const earlier = nonceKey === undefined ? undefined : recentNonces.get(nonceKey);
+      if (earlier && Date.now() - earlier.at < nonceWindowMs) {
+        nonceRepeats += 1;
+        return ok(messages.get(earlier.messageId) ?? earlier.message);
+      }
       const message = storeMessage(newMessage(channel, body, files));
-      if (typeof body.nonce === 'string' || typeof body.nonce === 'number') message.nonce = body.nonce;
+      if (nonce !== undefined) message.nonce = nonce;
+      if (nonceKey !== undefined) recentNonces.set(nonceKey, { at: Date.now(), messageId: message.id, message: structuredClone(message) });
       channelMessages.push({ channelId: channel.id, body, message: structuredClone(message) });
       return ok(message);
     });
@@ -815,6 +843,12 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
     get identifies() {
       return gatewayState.identifies;
     },
+    get nonceRepeats() {
+      return nonceRepeats;
+    },
+    get rateLimited() {
+      return { ...(rateLimiter?.refused ?? { global: 0, route: 0 }) };
+    },
     get resumes() {
       return gatewayState.resumes;
     },
@@ -1034,4 +1068,124 @@ function findOption(options: CommandOption[], name: string): CommandOption | und
     if (nested) return nested;
   }
   return undefined;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Rate limits (opt-in)
+// -----------------------------------------------------------------------------------------------
+
+/**
+ * Discord's rate limits as the stand-in enforces them (https://discord.com/developers/docs/topics/rate-limits).
+ * Both are fixed windows that open with the first request after the previous window closed. A refused request
+ * uses up nothing.
+ */
+export interface StandInRateLimits {
+  /** Requests with a bot token per second, interaction endpoints excepted (Discord: 50). */
+  globalPerSecond?: number;
+  /** Requests per window in each route bucket: method, route template and top-level resource (Discord's message creation: 5). */
+  routeLimit?: number;
+  /** How long a route bucket's window lasts (Discord's message creation: 5000 ms). */
+  routeResetMs?: number;
+}
+
+interface RateLimitWindow {
+  used: number;
+  resetAt: number;
+}
+
+interface RateLimiter {
+  /**
+   * Counts a request against the global limit (`countsGlobally`) and its route bucket. `refusal` is the 429 to
+   * answer instead; otherwise `headers` go on the answer.
+   */
+  admit(method: string, apiPath: string, countsGlobally: boolean): { refusal?: Answer; headers: Record<string, string> };
+  /** 429s answered so far. */
+  readonly refused: { global: number; route: number };
+}
+
+/** Route buckets kept before windows that have closed are dropped. */
+const ROUTE_BUCKETS_KEPT = 10_000;
+
+function createRateLimiter(limits: StandInRateLimits): RateLimiter {
+  const globalPerSecond = limits.globalPerSecond ?? 50;
+  const routeLimit = limits.routeLimit ?? 5;
+  const routeResetMs = limits.routeResetMs ?? 5000;
+  const refused = { global: 0, route: 0 };
+  let global: RateLimitWindow = { used: 0, resetAt: 0 };
+  const buckets = new Map<string, RateLimitWindow>();
+
+  function routeWindow(key: string, now: number): RateLimitWindow {
+    const open = buckets.get(key);
+    if (open && now < open.resetAt) return open;
+    if (buckets.size >= ROUTE_BUCKETS_KEPT) {
+      for (const [old, window] of buckets) if (now >= window.resetAt) buckets.delete(old);
+    }
+    const fresh = { used: 0, resetAt: now + routeResetMs };
+    buckets.set(key, fresh);
+    return fresh;
+  }
+
+  return {
+    refused,
+    admit(method, apiPath, countsGlobally) {
+      const now = Date.now();
+      if (countsGlobally && now >= global.resetAt) global = { used: 0, resetAt: now + 1000 };
+      if (countsGlobally && global.used >= globalPerSecond) {
+        refused.global += 1;
+        return { refusal: rateLimitRefusal((global.resetAt - now) / 1000, {}, 'global'), headers: {} };
+      }
+      const { hash, major } = routeBucket(method, apiPath);
+      const window = routeWindow(`${hash}:${major}`, now);
+      const headers = (remaining: number): Record<string, string> => ({
+        'x-ratelimit-limit': String(routeLimit),
+        'x-ratelimit-remaining': String(remaining),
+        'x-ratelimit-reset': (window.resetAt / 1000).toFixed(3),
+        'x-ratelimit-reset-after': ((window.resetAt - now) / 1000).toFixed(3),
+        'x-ratelimit-bucket': hash,
+      });
+      if (window.used >= routeLimit) {
+        refused.route += 1;
+        return { refusal: rateLimitRefusal((window.resetAt - now) / 1000, headers(0), 'user'), headers: {} };
+      }
+      window.used += 1;
+      if (countsGlobally) global.used += 1;
+      return { headers: headers(routeLimit - window.used) };
+    },
+  };
+}
+
+/**
+ * The bucket of a request as Discord forms it: a hash of method and route template (ids generalised), and the
+ * top-level resource (channel, guild, webhook id with token, or the interaction) that gives each its own limit.
+ */
+function routeBucket(method: string, apiPath: string): { hash: string; major: string } {
+  const segments = apiPath.split('/');
+  let major = 'global';
+  const template = segments.map((segment, i) => {
+    const parent = segments[i - 1];
+    const top = i === 2 && (parent === 'channels' || parent === 'guilds' || parent === 'webhooks' || parent === 'interactions');
+    const token = i === 3 && (segments[1] === 'webhooks' || segments[1] === 'interactions');
+    if (top) major = segment;
+    if (token) major += `/${segment}`;
+    if (top) return `{${parent}_id}`;
+    if (token) return '{token}';
+    return /^\d+$/.test(segment) ? '{id}' : segment;
+  });
+  const hash = createHash('sha256').update(`${method} ${template.join('/')}`).digest('hex').slice(0, 32);
+  return { hash, major };
+}
+
+/** Discord's 429: `Retry-After` in whole seconds (rounded up), the exact wait in the body. */
+function rateLimitRefusal(waitSeconds: number, headers: Record<string, string>, scope: 'global' | 'user'): Answer {
+  const retryAfter = Math.max(0, Number(waitSeconds.toFixed(3)));
+  return {
+    status: 429,
+    headers: {
+      ...headers,
+      'retry-after': String(Math.max(1, Math.ceil(retryAfter))),
+      'x-ratelimit-scope': scope,
+      ...(scope === 'global' ? { 'x-ratelimit-global': 'true' } : {}),
+    },
+    body: { message: 'You are being rate limited.', retry_after: retryAfter, global: scope === 'global' },
+  };
 }
