@@ -1,5 +1,6 @@
 import { channelKey, type ChannelRef, type ChannelSettings } from '../model/channel.ts';
 import type { Collection } from './collection.ts';
+import type { Exclusive } from './store-lock.ts';
 
 /** At most this many company subscriptions per channel: an alert list, not a mirror of the gazetteer. */
 export const MAX_SUBSCRIPTIONS = 50;
@@ -10,7 +11,7 @@ export interface ChannelRepo {
   get(ref: ChannelRef): Promise<ChannelSettings | undefined>;
   /**
    * Reads the channel's settings (fresh defaults when it has none), applies `change` and saves the result;
-   * the company → channels index follows subscription changes. Updates are serialised within the process.
+   * the company → channels index follows subscription changes. Updates hold the store lock `channels`.
    */
   update(ref: ChannelRef & { guildId?: string }, change: (settings: ChannelSettings) => void): Promise<ChannelSettings>;
   /** The channels with a daily digest set (what the minute tick looks through). */
@@ -28,22 +29,17 @@ interface SubscriberList {
 
 /**
  * Channel settings keyed by `platform:id`, and an index from company id to subscribed channels so that an
- * alert finds its channels without scanning every channel. Both are read-modify-write documents written
- * through one queue: safe for one bot instance; several instances sharing a store need the delivery
- * issue's leases.
+ * alert finds its channels without scanning every channel. Both are read-modify-write documents, written
+ * under the store lock `channels`, so that instances sharing a store never lose each other's changes.
  */
 export function createChannelRepo(
   settings: Collection<ChannelSettings>,
   subscribers: Collection<SubscriberList>,
   digestIndex: Collection<SubscriberList>,
+  exclusive: Exclusive,
   now: () => Date = () => new Date(),
 ): ChannelRepo {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => {});
-    return next;
-  };
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => exclusive('channels', work);
 
   const reindex = async (ref: ChannelRef, before: readonly string[], after: readonly string[]): Promise<void> => {
     const key = channelKey(ref);

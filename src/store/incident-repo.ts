@@ -3,6 +3,7 @@ import type { IncidentIndex } from '../analysis/group-incidents.ts';
 import { INCIDENT_TYPES } from '../model/analysis.ts';
 import type { Incident, IncidentType } from '../model/analysis.ts';
 import type { Collection } from './collection.ts';
+import type { Exclusive } from './store-lock.ts';
 
 /** One page of a company's incident history. */
 export interface IncidentPage {
@@ -59,9 +60,8 @@ export interface IncidentRepo extends IncidentIndex {
  * by the time the bot recorded it (`recordedAt`, else firstSeen), which answers "everything new to the bot since …"
  * for digests with the same heads and buckets.
  *
- * Writes are read-modify-write of heads and buckets, serialised within this process by a queue. Two processes
- * writing the same company's month at once could lose an index entry: fine for a single bot instance;
- * running several instances needs a lock or atomic backend operations (a later issue).
+ * Writes are read-modify-write of heads and buckets, done under the store lock `incident-index`, so that
+ * instances sharing a store never lose each other's index entries.
  */
 type IndexEntry = [firstSeen: string, id: string, types: number, others: string, lastSeen: string];
 
@@ -121,13 +121,9 @@ export function newIncidentId(firstSeen: string, articleKey: string): string {
 export function createIncidentRepo(
   incidents: Collection<Incident>,
   index: Collection<IncidentIndexRecord>,
+  exclusive: Exclusive,
 ): IncidentRepo {
-  let writeQueue: Promise<unknown> = Promise.resolve();
-  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = writeQueue.then(work, work);
-    writeQueue = next.catch(() => {});
-    return next;
-  };
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => exclusive('incident-index', work);
 
   const putMany = (batch: Incident[]): Promise<void> =>
     serialised(() => writeIncidents(incidents, index, batch.map(checkedIncident)));

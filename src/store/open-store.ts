@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import Keyv from 'keyv';
 import type { Deserialize, KeyvStoreAdapter, Serialize } from 'keyv';
@@ -14,6 +16,8 @@ import { createFeedStateRepo } from './feed-state-repo.ts';
 import { createOutboxRepo, type OutboxRepo } from './outbox-repo.ts';
 import type { FeedStateRepo } from './feed-state-repo.ts';
 import { createIncidentRepo } from './incident-repo.ts';
+import { createPostgresLeases, createRedisLeases, createSqliteLeases, type Leases, type RedisEval } from './leases.ts';
+import { createStoreLock, type Exclusive } from './store-lock.ts';
 import type { IncidentIndexRecord, IncidentRepo } from './incident-repo.ts';
 import { createSeenItemRepo } from './seen-item-repo.ts';
 import type { SeenItem, SeenItemRepo } from './seen-item-repo.ts';
@@ -37,6 +41,12 @@ export interface Store {
   readonly outbox: OutboxRepo;
   /** Generic typed collection for later stages (incidents, subscriptions, outbox). */
   collection<T>(namespace: string): Collection<T>;
+  /** This process's name in leases; unique per process unless set (INSTANCE_ID). */
+  readonly instanceId: string;
+  /** Time-limited claims shared by every instance on this store (who polls a feed, who delivers to a channel). */
+  readonly leases: Leases;
+  /** Runs work under a named lock held across every instance on this store (read-modify-write of shared documents). */
+  readonly exclusive: Exclusive;
   /** Waits for in-flight writes, then closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,6 +71,8 @@ export interface OpenStoreOptions {
   onError?: (error: unknown) => void;
   /** Bound on connecting to Redis/PostgreSQL, and (twice that) on opening at all. Default 5000. */
   connectTimeoutMs?: number;
+  /** This process's name in leases and locks. Default: host name, process id and a random part. */
+  instanceId?: string;
 }
 
 /** Where a STORE_URL points. */
@@ -184,24 +196,41 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     await withTimeout(backend.abort(), connectTimeoutMs, 'abort timed out').catch(() => {});
     throw failure(error);
   }
-  return assembleStore(location.kind, keyv, prefix);
+  let leases: Leases;
+  try {
+    leases = await withTimeout(backend.leases(prefix), 2 * connectTimeoutMs, `no answer within ${2 * connectTimeoutMs} ms`);
+  } catch (error) {
+    await withTimeout(backend.abort(), connectTimeoutMs, 'abort timed out').catch(() => {});
+    throw failure(error);
+  }
+  const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  return assembleStore(location.kind, keyv, prefix, leases, instanceId);
 }
 
-function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string): Store {
+function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string, rawLeases: Leases, instanceId: string): Store {
   const tracker = new OperationTracker();
   const collection = <T>(namespace: string): Collection<T> =>
     createCollection<T>(keyv, tracker, collectionKeyPrefix(prefix, namespace));
+  // Lease operations are tracked like collection operations: closing waits for them.
+  const leases: Leases = {
+    acquire: (name, holder, ttlMs) => tracker.run(() => rawLeases.acquire(name, holder, ttlMs)),
+    release: (name, holder) => tracker.run(() => rawLeases.release(name, holder)),
+  };
+  const exclusive = createStoreLock(leases, instanceId);
   let closing: Promise<void> | undefined;
   return {
     kind,
     feedState: createFeedStateRepo(collection<FeedState>('feed-state')),
     seenItems: createSeenItemRepo(collection<SeenItem>('seen-items')),
     articles: createArticleRepo(collection<Article>('articles')),
-    incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index')),
-    unknownCompanies: createUnknownCompanyRepo(collection('unknown-companies')),
-    channels: createChannelRepo(collection('channels'), collection('subscribers'), collection('digest-channels')),
-    outbox: createOutboxRepo(collection('outbox'), collection('outbox-index')),
+    incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index'), exclusive),
+    unknownCompanies: createUnknownCompanyRepo(collection('unknown-companies'), exclusive),
+    channels: createChannelRepo(collection('channels'), collection('subscribers'), collection('digest-channels'), exclusive),
+    outbox: createOutboxRepo(collection('outbox'), collection('outbox-index'), exclusive),
     collection,
+    instanceId,
+    leases,
+    exclusive,
     close: () => {
       closing ??= tracker.drain().then(() => keyv.disconnect());
       return closing;
@@ -224,6 +253,8 @@ interface Backend {
   connect(): Promise<void>;
   /** Drops the connection after a failed open, without waiting for pending replies. */
   abort(): Promise<void>;
+  /** Leases in this backend (after connect), with atomic take-over (see leases.ts). */
+  leases(prefix: string): Promise<Leases>;
 }
 
 /**
@@ -256,6 +287,7 @@ async function createSqliteBackend(file: string): Promise<Backend> {
       }
     },
     abort: () => adapter.disconnect(),
+    leases: (prefix) => createSqliteLeases((sql, parameters) => adapter.query(sql, ...parameters) as Promise<unknown[]>, prefix),
   };
 }
 
@@ -287,6 +319,10 @@ async function createRedisBackend(url: string, connectTimeoutMs: number): Promis
       opened = true;
     },
     abort: () => adapter.disconnect(true),
+    leases: async (prefix) => {
+      const scripts: RedisEval = { eval: (script, options) => client.eval(script, options) as Promise<unknown> };
+      return createRedisLeases(scripts, prefix);
+    },
   };
 }
 
@@ -316,7 +352,12 @@ async function createPostgresBackend(url: string, connectTimeoutMs: number): Pro
   const adapter = new OwnPoolKeyvPostgres({ uri: url });
   pool.on('error', (error) => adapter.emit('error', error));
   // Table creation starts in the adapter's constructor; the probe read waits for it.
-  return { adapter, connect: async () => {}, abort: () => pool.end() };
+  return {
+    adapter,
+    connect: async () => {},
+    abort: () => pool.end(),
+    leases: (prefix) => createPostgresLeases(async (sql, parameters) => (await pool.query(sql, parameters)).rows, prefix),
+  };
 }
 
 /** Rejects with `message` if `promise` has not settled within `ms`. */

@@ -1,6 +1,7 @@
 import type { ChannelMessage } from '../chat/command.ts';
 import type { ChannelRef } from '../model/channel.ts';
 import type { Collection } from './collection.ts';
+import type { Exclusive } from './store-lock.ts';
 
 /** One planned delivery: a card or digest for one channel. Recorded before it is sent, marked after. */
 export interface OutboxEntry {
@@ -37,15 +38,11 @@ const PENDING_KEY = 'pending';
  * The outbox: every delivery is stored before it is sent and marked sent after the platform confirmed it, so
  * that a crash in between resumes it on start-up (platforms make the resend harmless: Discord's enforced nonce,
  * Matrix's transaction id, both derived from the entry id). Entries are kept after sending: planning the same
- * delivery again finds it and plans nothing. Writes are serialised within the process.
+ * delivery again finds it and plans nothing. Writes hold the store lock `outbox`: instances sharing a store
+ * plan and mark entries without losing each other's.
  */
-export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collection<PendingIndex>): OutboxRepo {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => {});
-    return next;
-  };
+export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collection<PendingIndex>, exclusive: Exclusive): OutboxRepo {
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => exclusive('outbox', work);
   const pendingIds = async (): Promise<string[]> => (await index.get(PENDING_KEY))?.ids ?? [];
   const setPending = (ids: string[]): Promise<void> => index.set(PENDING_KEY, { ids });
 

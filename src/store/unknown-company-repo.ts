@@ -1,5 +1,6 @@
 import type { UnknownCompany } from '../model/analysis.ts';
 import type { Collection } from './collection.ts';
+import type { Exclusive } from './store-lock.ts';
 
 /** An organisation the gazetteer does not know, as privacy stories keep naming it. */
 export interface UnknownCompanyRecord {
@@ -30,33 +31,31 @@ const DOCUMENT_KEY = 'all';
 
 type Document = Record<string, UnknownCompanyRecord>;
 
-/**
- * Not safe for concurrent writers (read-modify-write of one document): callers serialise, as article
- * processing does for filing.
- */
-export function createUnknownCompanyRepo(collection: Collection<Document>): UnknownCompanyRepo {
+/** One read-modify-written document, updated under the store lock `unknown-companies`. */
+export function createUnknownCompanyRepo(collection: Collection<Document>, exclusive: Exclusive): UnknownCompanyRepo {
+  const recordAll = async (candidates: readonly UnknownCompany[], article: { key: string; url: string; at: string }): Promise<void> => {
+    const document = (await collection.get(DOCUMENT_KEY)) ?? {};
+    for (const candidate of candidates) {
+      const name = candidate.name.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
+      if (name === '') continue;
+      const key = name.toLowerCase();
+      const known = document[key];
+      if (known?.recentArticles.includes(article.key)) continue;
+      document[key] = known
+        ? {
+            ...known,
+            count: known.count + 1,
+            lastSeen: article.at,
+            exampleUrl: article.url || known.exampleUrl,
+            recentArticles: [...known.recentArticles, article.key].slice(-RECENT_ARTICLES),
+          }
+        : { name, evidence: candidate.evidence.slice(0, MAX_NAME_CHARS), count: 1, firstSeen: article.at, lastSeen: article.at, exampleUrl: article.url, recentArticles: [article.key] };
+    }
+    await collection.set(DOCUMENT_KEY, bounded(document));
+  };
   return {
-    async record(candidates, article) {
-      if (candidates.length === 0) return;
-      const document = (await collection.get(DOCUMENT_KEY)) ?? {};
-      for (const candidate of candidates) {
-        const name = candidate.name.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
-        if (name === '') continue;
-        const key = name.toLowerCase();
-        const known = document[key];
-        if (known?.recentArticles.includes(article.key)) continue;
-        document[key] = known
-          ? {
-              ...known,
-              count: known.count + 1,
-              lastSeen: article.at,
-              exampleUrl: article.url || known.exampleUrl,
-              recentArticles: [...known.recentArticles, article.key].slice(-RECENT_ARTICLES),
-            }
-          : { name, evidence: candidate.evidence.slice(0, MAX_NAME_CHARS), count: 1, firstSeen: article.at, lastSeen: article.at, exampleUrl: article.url, recentArticles: [article.key] };
-      }
-      await collection.set(DOCUMENT_KEY, bounded(document));
-    },
+    record: (candidates, article) =>
+      candidates.length === 0 ? Promise.resolve() : exclusive('unknown-companies', () => recordAll(candidates, article)),
     async top(limit) {
       return ranked(Object.values((await collection.get(DOCUMENT_KEY)) ?? {})).slice(0, Math.max(0, limit));
     },

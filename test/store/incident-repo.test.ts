@@ -1,9 +1,6 @@
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCIDENT_TYPES } from '../../src/model/analysis.ts';
 import type { Incident, IncidentType } from '../../src/model/analysis.ts';
@@ -11,6 +8,7 @@ import { newIncidentId } from '../../src/store/incident-repo.ts';
 import type { IncidentQuery } from '../../src/store/incident-repo.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/open-store.ts';
+import { randomPrefix, storeBackends } from '../support/store-backends.ts';
 
 /**
  * The incident and channel repositories on every backend: SQLite always; Redis and PostgreSQL when REDIS_URL / DATABASE_URL
@@ -20,37 +18,7 @@ import type { Store } from '../../src/store/open-store.ts';
 const sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'privacy-radar-incidents-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
 
-const backends = [
-  { title: 'sqlite', url: `sqlite://${path.join(sqliteDir, 'incidents.sqlite')}`, purge: async () => {} },
-  {
-    title: process.env.REDIS_URL ? 'redis' : 'redis (REDIS_URL not set)',
-    url: process.env.REDIS_URL,
-    purge: async (url: string, prefix: string) => {
-      const client = createClient({ url });
-      client.on('error', () => {});
-      await client.connect();
-      try {
-        for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
-          if (keys.length > 0) await client.unlink(keys);
-        }
-      } finally {
-        await client.close();
-      }
-    },
-  },
-  {
-    title: process.env.DATABASE_URL ? 'postgres' : 'postgres (DATABASE_URL not set)',
-    url: process.env.DATABASE_URL,
-    purge: async (url: string, prefix: string) => {
-      const pool = new pg.Pool({ connectionString: url, max: 1 });
-      try {
-        await pool.query('DELETE FROM keyv WHERE starts_with(key, $1)', [`${prefix}:`]);
-      } finally {
-        await pool.end();
-      }
-    },
-  },
-];
+const backends = storeBackends(path.join(sqliteDir, 'incidents.sqlite'));
 
 let serial = 0;
 /** An incident first seen at `firstSeen`; ids sort by time as newIncidentId makes them. */
@@ -77,7 +45,7 @@ const byNewest = (a: Incident, b: Incident): number =>
 for (const backend of backends) {
   describe.skipIf(backend.url === undefined)(`incident repo: ${backend.title}`, () => {
     const url = backend.url ?? '';
-    const prefix = `t${randomBytes(6).toString('hex')}`;
+    const prefix = randomPrefix();
     let store: Store;
 
     beforeAll(async () => {
@@ -85,7 +53,7 @@ for (const backend of backends) {
     });
     afterAll(async () => {
       await store?.close();
-      await backend.purge(url, prefix);
+      await backend.purge(url, [prefix]);
     });
 
     it('puts and gets an incident, replacing it on a second put', async () => {

@@ -1,18 +1,17 @@
-import pg from 'pg';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FeedState } from '../../src/model/health.ts';
 import type { Article } from '../../src/model/item.ts';
 import { articleKey } from '../../src/store/article-repo.ts';
 import { storageKey } from '../../src/store/collection.ts';
 import { openStore, parseStoreUrl, StoreConfigError } from '../../src/store/open-store.ts';
-import type { Store, StoreKind } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/open-store.ts';
 import { seenItemKey } from '../../src/store/seen-item-repo.ts';
+import { randomPrefix, storeBackends } from '../support/store-backends.ts';
 
 /**
  * One contract, every backend. SQLite always runs (a temp file); Redis and
@@ -22,69 +21,10 @@ import { seenItemKey } from '../../src/store/seen-item-repo.ts';
  */
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-const randomPrefix = (): string => `t${randomBytes(6).toString('hex')}`;
-
-interface Backend {
-  kind: StoreKind;
-  /** Shown in the describe title; names the missing variable when skipped. */
-  title: string;
-  /** Undefined: not configured here, the backend's suite is skipped. */
-  url: string | undefined;
-  /** Removes everything written under these prefixes. */
-  purge(url: string, prefixes: string[]): Promise<void>;
-}
-
 const sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'privacy-radar-store-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
 
-const backends: Backend[] = [
-  {
-    kind: 'sqlite',
-    title: 'sqlite',
-    url: `sqlite://${path.join(sqliteDir, 'contract.sqlite')}`,
-    purge: async () => {}, // the whole temp directory goes
-  },
-  {
-    kind: 'redis',
-    title: process.env.REDIS_URL ? 'redis' : 'redis (REDIS_URL not set)',
-    url: process.env.REDIS_URL,
-    purge: purgeRedis,
-  },
-  {
-    kind: 'postgres',
-    title: process.env.DATABASE_URL ? 'postgres' : 'postgres (DATABASE_URL not set)',
-    url: process.env.DATABASE_URL,
-    purge: purgePostgres,
-  },
-];
-
-async function purgeRedis(url: string, prefixes: string[]): Promise<void> {
-  const client = createClient({ url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    for (const prefix of prefixes) {
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
-        if (keys.length > 0) {
-          await client.unlink(keys);
-        }
-      }
-    }
-  } finally {
-    await client.close();
-  }
-}
-
-async function purgePostgres(url: string, prefixes: string[]): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    for (const prefix of prefixes) {
-      await pool.query('DELETE FROM keyv WHERE starts_with(key, $1)', [`${prefix}:`]);
-    }
-  } finally {
-    await pool.end();
-  }
-}
+const backends = storeBackends(path.join(sqliteDir, 'contract.sqlite'));
 
 const feedState = (etag: string): FeedState => ({
   etag,
