@@ -399,3 +399,154 @@ describe('Discord stand-in rate limits (opt-in)', () => {
     expect(answers[0]?.headers.has('x-ratelimit-limit')).toBe(false);
   });
 });
+
+describe('Discord stand-in with several bot processes on one token', () => {
+  /** What one logged-in client saw on the gateway, read from discord.js's raw packets. */
+  interface BotInstance {
+    client: Client;
+    sessionId: string;
+    /** Every dispatch the client received: event name and sequence number. */
+    dispatches: { t: string; s: number; d: unknown }[];
+  }
+  let instances: Client[] = [];
+
+  afterEach(async () => {
+    await Promise.all(instances.map((instance) => instance.destroy()));
+    instances = [];
+  });
+
+  /** Logs in one more discord.js client (as a second bot process would) and resolves once it is ready. */
+  async function loginInstance(standIn: DiscordStandIn): Promise<BotInstance> {
+    const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: standIn.apiBase } });
+    instances.push(bot);
+    const dispatches: BotInstance['dispatches'] = [];
+    bot.on(Events.Raw, (packet: { t?: unknown; s?: unknown; d?: unknown }) => {
+      if (typeof packet.t === 'string' && typeof packet.s === 'number') dispatches.push({ t: packet.t, s: packet.s, d: packet.d });
+    });
+    const ready = once(bot, Events.ClientReady);
+    await bot.login('test-token');
+    await ready;
+    const readyPacket = dispatches.find((dispatch) => dispatch.t === 'READY')?.d as { session_id?: string } | undefined;
+    if (!readyPacket?.session_id) throw new Error('no READY with a session id');
+    return { client: bot, sessionId: readyPacket.session_id, dispatches };
+  }
+
+  const interactionIds = (instance: BotInstance) =>
+    instance.dispatches.filter((dispatch) => dispatch.t === 'INTERACTION_CREATE').map((dispatch) => (dispatch.d as { id: string }).id);
+
+  it('gives each IDENTIFY its own session; both receive a command, the first callback wins, the second gets 40060', async () => {
+    discord = await startDiscordServer();
+    const standIn = discord;
+    const first = await loginInstance(standIn);
+    const second = await loginInstance(standIn);
+    const outcomes: string[] = [];
+    for (const instance of [first, second]) {
+      instance.client.on(Events.InteractionCreate, (interaction) => {
+        if (!interaction.isChatInputCommand()) return;
+        interaction.reply({ content: 'von einer Instanz' }).then(
+          () => outcomes.push('accepted'),
+          (error: unknown) => outcomes.push(error instanceof DiscordAPIError ? `refused ${String(error.code)}` : `failed ${String(error)}`),
+        );
+      });
+    }
+
+    const { id } = await standIn.slashCommand({ name: 'radar' });
+    await standIn.waitFor(() => outcomes.length === 2);
+
+    expect(first.sessionId).not.toBe(second.sessionId);
+    expect(standIn.identifies).toBe(2);
+    expect(standIn.liveSessions).toBe(2);
+    expect(interactionIds(first)).toEqual([id]);
+    expect(interactionIds(second)).toEqual([id]);
+    expect(outcomes.sort()).toEqual(['accepted', 'refused 40060']);
+    expect(standIn.callbacks).toHaveLength(1);
+    expect(standIn.callbackAttempts.map(({ interactionId, status, code }) => ({ interactionId, status, code })).sort((a, b) => a.status - b.status)).toEqual([
+      { interactionId: id, status: 204, code: undefined },
+      { interactionId: id, status: 400, code: 40060 },
+    ]);
+    expect(standIn.visibleReply(id)?.content).toBe('von einer Instanz');
+  });
+
+  it('resumes a dropped session with what it missed, while the other session keeps receiving with its own sequence', async () => {
+    discord = await startDiscordServer();
+    const standIn = discord;
+    const dropped = await loginInstance(standIn);
+    const before = await standIn.slashCommand({ name: 'radar' });
+    await standIn.waitFor(() => interactionIds(dropped).length === 1);
+    const steady = await loginInstance(standIn);
+
+    standIn.dropGatewayConnection(dropped.sessionId);
+    expect(standIn.liveSessions).toBe(1);
+    expect(standIn.connected).toBe(true);
+    // Logged for the dropped session synchronously, so it is missed for sure and must come back by replay.
+    const during = await standIn.slashCommand({ name: 'radar' });
+    await standIn.waitFor(() => interactionIds(steady).includes(during.id));
+    await standIn.waitFor(() => interactionIds(dropped).includes(during.id));
+
+    expect(interactionIds(dropped)).toEqual([before.id, during.id]);
+    expect(interactionIds(steady)).toEqual([during.id]);
+    const sequence = (instance: BotInstance) => instance.dispatches.filter((dispatch) => dispatch.t === 'INTERACTION_CREATE').map((dispatch) => dispatch.s);
+    // READY and GUILD_CREATE are 1 and 2 in each session; the dropped one had one more event before the other joined.
+    expect(sequence(dropped)).toEqual([3, 4]);
+    expect(sequence(steady)).toEqual([3]);
+    const events = dropped.dispatches.map((dispatch) => dispatch.t);
+    expect(events.filter((t) => t === 'RESUMED')).toHaveLength(1);
+    expect(events.lastIndexOf('INTERACTION_CREATE')).toBeLessThan(events.indexOf('RESUMED'));
+    expect(steady.dispatches.some((dispatch) => dispatch.t === 'RESUMED')).toBe(false);
+    expect(dropped.dispatches.filter((dispatch) => dispatch.t === 'READY')).toHaveLength(1);
+    expect(standIn.resumes).toBe(1);
+    expect(standIn.identifies).toBe(2);
+    await standIn.waitFor(() => standIn.liveSessions === 2);
+    expect(() => standIn.dropGatewayConnection('no-such-session')).toThrow(/unknown gateway session/);
+  });
+
+  it('drops every live session when no session id is given', async () => {
+    discord = await startDiscordServer();
+    const standIn = discord;
+    await loginInstance(standIn);
+    await loginInstance(standIn);
+
+    standIn.dropGatewayConnection();
+
+    expect(standIn.liveSessions).toBe(0);
+    expect(standIn.connected).toBe(false);
+    await standIn.waitFor(() => standIn.resumes === 2 && standIn.liveSessions === 2);
+    expect(standIn.identifies).toBe(2);
+  });
+});
+
+describe('Discord stand-in hook on created channel messages', () => {
+  it('runs after the message is recorded and before the bot has the answer, and not for a nonce repeat', async () => {
+    const { discord, client } = await startBot();
+    const seen: { recorded: number; requestStatus: number | undefined; answered: boolean; messageId: string }[] = [];
+    let answered = false;
+    discord.afterChannelMessage((sent) => {
+      seen.push({ recorded: discord.channelMessages.length, requestStatus: discord.requests.at(-1)?.status, answered, messageId: sent.message.id });
+    });
+    const body = { content: 'Neue Meldung', nonce: 'hook-1', enforce_nonce: true };
+
+    const answer = (await client.rest.post(Routes.channelMessages(DEFAULT_IDS.channel), { body })) as { id: string };
+    answered = true;
+    const repeat = (await client.rest.post(Routes.channelMessages(DEFAULT_IDS.channel), { body })) as { id: string };
+
+    expect(seen).toEqual([{ recorded: 1, requestStatus: 0, answered: false, messageId: answer.id }]);
+    expect(repeat.id).toBe(answer.id);
+    expect(discord.nonceRepeats).toBe(1);
+  });
+
+  it('ignores what the hook throws, and runs no hook once it is removed', async () => {
+    const { discord, client } = await startBot();
+    let calls = 0;
+    discord.afterChannelMessage(() => {
+      calls += 1;
+      throw new Error('the test killed a process that was already gone');
+    });
+    await client.rest.post(Routes.channelMessages(DEFAULT_IDS.channel), { body: { content: 'eins' } });
+    discord.afterChannelMessage(undefined);
+    await client.rest.post(Routes.channelMessages(DEFAULT_IDS.channel), { body: { content: 'zwei' } });
+
+    expect(calls).toBe(1);
+    expect(discord.channelMessages.map((sent) => sent.message.content)).toEqual(['eins', 'zwei']);
+    expect(discord.requests.filter((request) => request.path.endsWith('/messages')).map((request) => request.status)).toEqual([200, 200]);
+  });
+});

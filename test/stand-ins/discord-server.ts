@@ -143,6 +143,17 @@ export interface InteractionCallback {
   data: unknown;
 }
 
+/** A `POST /interactions/{id}/{token}/callback` as the stand-in answered it. */
+export interface InteractionCallbackAttempt {
+  interactionId: string;
+  /** The callback type asked for, when the body had one. */
+  type: number | undefined;
+  /** 204/200 when accepted; e.g. 400 (code 40060) for a second callback, 404 (code 10062) after the deadline. */
+  status: number;
+  /** Discord's JSON error code of a refusal. */
+  code?: number;
+}
+
 export interface CommandRegistration {
   /** `global`, or the guild id for guild commands. */
   scope: string;
@@ -215,15 +226,25 @@ export interface DiscordStandIn {
   readonly channelMessages: SentMessage[];
   readonly callbacks: InteractionCallback[];
   readonly commandRegistrations: CommandRegistration[];
-  /** IDENTIFY and RESUME payloads received on the gateway so far. */
+  /**
+   * Every interaction callback request that reached the stand-in's callback logic, accepted or refused (e.g. a
+   * second callback answered 40060), in arrival order. `callbacks` holds only the accepted ones.
+   */
+  readonly callbackAttempts: InteractionCallbackAttempt[];
+  /** IDENTIFY and RESUME payloads received on the gateway so far (accepted ones). */
   readonly identifies: number;
   readonly resumes: number;
   /** Message creations answered with an earlier message because of a repeated enforced nonce. */
   readonly nonceRepeats: number;
   /** Requests answered 429 by the `rateLimits` mode so far: by the global limit, by a route bucket. */
   readonly rateLimited: { global: number; route: number };
-  /** A gateway connection is open and has identified or resumed. */
+  /** Some gateway connection is open and has identified or resumed. */
   readonly connected: boolean;
+  /**
+   * Gateway sessions with an open connection. Each IDENTIFY starts its own session (as Discord does for several
+   * processes with one token); every event goes to each of them.
+   */
+  readonly liveSessions: number;
   /** Dispatches a slash command (INTERACTION_CREATE type 2) as if the user ran it. */
   slashCommand(input: SlashCommandInput): Promise<{ id: string; token: string }>;
   /** Dispatches an autocomplete interaction (type 4) with the `focused` option marked. */
@@ -251,8 +272,18 @@ export interface DiscordStandIn {
   setChannelState(channelId: string, state: ChannelState): void;
   /** Deletes a guild channel as a server admin would: it answers 404 from now on and CHANNEL_DELETE is dispatched. */
   deleteChannel(channelId: string): Promise<void>;
-  /** Kills the bot's gateway socket without a close frame; discord.js should reconnect and RESUME. */
-  dropGatewayConnection(): void;
+  /**
+   * Kills the gateway sockets without a close frame — all of them, or only the one of `sessionId` (the READY's
+   * `session_id`); discord.js should reconnect and RESUME. Throws for a session id the stand-in does not know.
+   */
+  dropGatewayConnection(sessionId?: string): void;
+  /**
+   * Sets (or with undefined removes) a hook that runs synchronously right after a channel message is created and
+   * recorded in `channelMessages`, before the HTTP answer is written — so a test can kill the bot at exactly
+   * "message created, answer not yet received". Not called for an enforced-nonce repeat (that creates nothing).
+   * Whatever the hook throws is ignored.
+   */
+  afterChannelMessage(hook: ((sent: SentMessage) => void) | undefined): void;
   /** Closes the gateway and HTTP server and every connection. */
   close(): Promise<void>;
 }
@@ -274,6 +305,8 @@ const FLAG_LOADING = 128;
 const DISCORD_EPOCH = 1_420_070_400_000n;
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const DISPATCH_LOG_LIMIT = 1000;
+/** Gateway sessions remembered for RESUME; beyond that, the oldest not-live ones are forgotten. */
+const SESSIONS_KEPT = 50;
 
 interface ChannelRecord {
   id: string;
@@ -324,6 +357,16 @@ interface Route {
 
 type Dispatch = { op: 0; t: string; s: number; d: unknown };
 
+/** A gateway session: created by IDENTIFY, continued by RESUME, with its own sequence and dispatch log. */
+interface GatewaySession {
+  id: string;
+  seq: number;
+  /** The last `DISPATCH_LOG_LIMIT` dispatches, replayed on RESUME from the sequence the bot last saw. */
+  log: Dispatch[];
+  /** The connection it is on; undefined once that closed. */
+  socket?: WebSocket | undefined;
+}
+
 /** Starts the stand-in on 127.0.0.1 with a random free port. */
 export async function startDiscordServer(options: DiscordStandInOptions = {}): Promise<DiscordStandIn> {
   const applicationId = options.applicationId ?? DEFAULT_IDS.applicationId;
@@ -355,6 +398,8 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
   const requests: RecordedRestRequest[] = [];
   const channelMessages: SentMessage[] = [];
   const callbacks: InteractionCallback[] = [];
+  const callbackAttempts: InteractionCallbackAttempt[] = [];
+  let channelMessageHook: ((sent: SentMessage) => void) | undefined;
   const commandRegistrations: CommandRegistration[] = [];
   const commandsByScope = new Map<string, Record<string, unknown>[]>();
   const messages = new Map<string, StandInMessage>();
@@ -435,7 +480,7 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
     { method: 'GET', pattern: /^\/applications\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
     { method: 'PUT', pattern: /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
     { method: 'GET', pattern: /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, bot: true, handle: commandsRoute },
-    { method: 'POST', pattern: /^\/interactions\/(\d+)\/([^/]+)\/callback$/, bot: false, handle: interactionCallback },
+    { method: 'POST', pattern: /^\/interactions\/(\d+)\/([^/]+)\/callback$/, bot: false, handle: recordedInteractionCallback },
     { method: 'POST', pattern: /^\/webhooks\/(\d+)\/([^/]+)$/, bot: false, handle: webhookFollowUp },
     { method: 'GET', pattern: /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/, bot: false, handle: webhookMessageRoute },
     { method: 'PATCH', pattern: /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/, bot: false, handle: webhookMessageRoute },
@@ -474,9 +519,19 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       const message = storeMessage(newMessage(channel, body, files));
       if (nonce !== undefined) message.nonce = nonce;
       if (nonceKey !== undefined) recentNonces.set(nonceKey, { at: Date.now(), messageId: message.id, message: structuredClone(message) });
-      channelMessages.push({ channelId: channel.id, body, message: structuredClone(message) });
+      const sent: SentMessage = { channelId: channel.id, body, message: structuredClone(message) };
+      channelMessages.push(sent);
+      runChannelMessageHook(sent);
       return ok(message);
     });
+  }
+
+  function runChannelMessageHook(sent: SentMessage): void {
+    try {
+      channelMessageHook?.(sent);
+    } catch {
+      // The hook is the test's business (it may e.g. kill a process that is already gone).
+    }
   }
 
   function channelMessageRoute({ method, params, body, files }: RestCall): Answer {
@@ -520,6 +575,14 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
     }));
     commandsByScope.set(scope, stored);
     return ok(stored);
+  }
+
+  function recordedInteractionCallback(call: RestCall): Answer {
+    const answer = interactionCallback(call);
+    const type = isRecord(call.body) && typeof call.body.type === 'number' ? call.body.type : undefined;
+    const code = isRecord(answer.body) && typeof answer.body.code === 'number' && answer.status >= 400 ? answer.body.code : undefined;
+    callbackAttempts.push({ interactionId: call.params[0] ?? '', type, status: answer.status, ...(code === undefined ? {} : { code }) });
+    return answer;
   }
 
   function interactionCallback({ params, query, body, files }: RestCall): Answer {
@@ -653,15 +716,14 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
   // ---------------------------------------------------------------------------------------------
 
   const gateway = new WebSocketServer({ server });
-  const gatewayState = { identifies: 0, resumes: 0, sessionId: '', seq: 0, live: undefined as WebSocket | undefined };
-  const dispatchLog: Dispatch[] = [];
+  /** Known sessions in the order they identified; a dropped one stays resumable until pushed out by newer ones. */
+  const sessions = new Map<string, GatewaySession>();
+  const gatewayCounts = { identifies: 0, resumes: 0 };
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 45_000;
 
   gateway.on('connection', (socket) => {
     socket.on('error', () => socket.terminate());
-    socket.on('close', () => {
-      if (gatewayState.live === socket) gatewayState.live = undefined;
-    });
+    socket.on('close', () => detach(socket));
     socket.on('message', (data, isBinary) => onGatewayMessage(socket, data, isBinary));
     socket.send(JSON.stringify({ op: 10, s: null, t: null, d: { heartbeat_interval: heartbeatIntervalMs } }));
   });
@@ -678,8 +740,18 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
     if (payload.op === 6) resume(socket, d);
   }
 
+  function isLive(session: GatewaySession): boolean {
+    return session.socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** The socket no longer carries a session; the session stays resumable. */
+  function detach(socket: WebSocket): void {
+    for (const session of sessions.values()) if (session.socket === socket) session.socket = undefined;
+  }
+
+  /** Each IDENTIFY starts a session of its own, so several bot processes with one token can be connected at once. */
   function identify(socket: WebSocket, d: Record<string, unknown>): void {
-    if (gatewayState.live === socket) {
+    if ([...sessions.values()].some((session) => session.socket === socket)) {
       socket.close(4005, 'Already authenticated.');
       return;
     }
@@ -687,45 +759,64 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       socket.close(4004, 'Authentication failed.');
       return;
     }
-    gatewayState.identifies++;
-    gatewayState.sessionId = randomBytes(16).toString('hex');
-    gatewayState.seq = 0;
-    dispatchLog.length = 0;
-    gatewayState.live = socket;
-    dispatch('READY', {
+    gatewayCounts.identifies++;
+    forgetOldSessions();
+    const session: GatewaySession = { id: randomBytes(16).toString('hex'), seq: 0, log: [], socket };
+    sessions.set(session.id, session);
+    void dispatch('READY', {
       v: 10,
       user: botUser,
       guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
-      session_id: gatewayState.sessionId,
+      session_id: session.id,
       resume_gateway_url: gatewayUrl,
       application: { id: applicationId, flags: 0 },
       shard: [0, 1],
       private_channels: [],
-    });
-    for (const guild of guilds) dispatch('GUILD_CREATE', guildObject(guild));
+    }, session);
+    for (const guild of guilds) void dispatch('GUILD_CREATE', guildObject(guild), session);
   }
 
-  /** Replays what the bot missed since `seq`, then RESUMED — or an invalid session for an unknown one. */
+  /** Keeps the number of sessions (each logging every dispatch) bounded: the oldest dropped ones go first. */
+  function forgetOldSessions(): void {
+    for (const session of sessions.values()) {
+      if (sessions.size < SESSIONS_KEPT) return;
+      if (!isLive(session)) sessions.delete(session.id);
+    }
+  }
+
+  /** Replays what the session missed since `seq`, then RESUMED — or an invalid session for an unknown one. */
   function resume(socket: WebSocket, d: Record<string, unknown>): void {
     const seq = d.seq;
-    if (d.session_id !== gatewayState.sessionId || typeof seq !== 'number') {
+    const session = typeof d.session_id === 'string' ? sessions.get(d.session_id) : undefined;
+    if (!session || typeof seq !== 'number') {
       socket.send(JSON.stringify({ op: 9, s: null, t: null, d: false }));
       return;
     }
-    gatewayState.resumes++;
-    gatewayState.live = socket;
-    for (const entry of dispatchLog.filter((logged) => logged.s > seq)) socket.send(JSON.stringify(entry));
-    dispatch('RESUMED', null);
+    gatewayCounts.resumes++;
+    detach(socket);
+    // A session lives on one connection: resuming it elsewhere ends the old one.
+    if (session.socket && session.socket !== socket) session.socket.terminate();
+    session.socket = socket;
+    for (const entry of session.log.filter((logged) => logged.s > seq)) socket.send(JSON.stringify(entry));
+    void dispatch('RESUMED', null, session);
   }
 
-  /** Sends a dispatch to the live connection; it is logged for replay on RESUME either way. */
-  function dispatch(t: string, d: unknown): Promise<void> {
-    const entry: Dispatch = { op: 0, t, s: ++gatewayState.seq, d };
-    dispatchLog.push(entry);
-    if (dispatchLog.length > DISPATCH_LOG_LIMIT) dispatchLog.shift();
-    const socket = gatewayState.live;
-    if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.resolve();
-    return new Promise((resolve) => socket.send(JSON.stringify(entry), () => resolve()));
+  /**
+   * Sends a dispatch to one session (`to`) or to every session, each with its own sequence number. It is logged
+   * for replay on RESUME whether or not the session is live; resolves once the live ones have it.
+   */
+  async function dispatch(t: string, d: unknown, to?: GatewaySession): Promise<void> {
+    const targets = to ? [to] : [...sessions.values()];
+    await Promise.all(
+      targets.map((session) => {
+        const entry: Dispatch = { op: 0, t, s: ++session.seq, d };
+        session.log.push(entry);
+        if (session.log.length > DISPATCH_LOG_LIMIT) session.log.shift();
+        const socket = session.socket;
+        if (!socket || socket.readyState !== WebSocket.OPEN) return undefined;
+        return new Promise<void>((resolve) => socket.send(JSON.stringify(entry), () => resolve()));
+      }),
+    );
   }
 
   function guildObject(guild: StandInGuild): unknown {
@@ -840,8 +931,9 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
     channelMessages,
     callbacks,
     commandRegistrations,
+    callbackAttempts,
     get identifies() {
-      return gatewayState.identifies;
+      return gatewayCounts.identifies;
     },
     get nonceRepeats() {
       return nonceRepeats;
@@ -850,10 +942,13 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       return { ...(rateLimiter?.refused ?? { global: 0, route: 0 }) };
     },
     get resumes() {
-      return gatewayState.resumes;
+      return gatewayCounts.resumes;
     },
     get connected() {
-      return gatewayState.live?.readyState === WebSocket.OPEN;
+      return [...sessions.values()].some(isLive);
+    },
+    get liveSessions() {
+      return [...sessions.values()].filter(isLive).length;
     },
     slashCommand: (input) => createInteraction(2, input, input.channelId ?? DEFAULT_IDS.channel, commandData(input)),
     autocomplete: async (input) => autocomplete(input),
@@ -884,9 +979,16 @@ export async function startDiscordServer(options: DiscordStandInOptions = {}): P
       channel.state = 'gone';
       await dispatch('CHANNEL_DELETE', deleted);
     },
-    dropGatewayConnection() {
-      gatewayState.live?.terminate();
-      gatewayState.live = undefined;
+    dropGatewayConnection(sessionId) {
+      if (sessionId !== undefined && !sessions.has(sessionId)) throw new Error(`stand-in: unknown gateway session ${sessionId}`);
+      for (const session of sessions.values()) {
+        if (sessionId !== undefined && session.id !== sessionId) continue;
+        session.socket?.terminate();
+        session.socket = undefined;
+      }
+    },
+    afterChannelMessage(hook) {
+      channelMessageHook = hook;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
