@@ -3,6 +3,7 @@ import { canonicalTimezone, completeTimezones, parseTimeOfDay } from '../src/cha
 import { shortDate } from '../src/chat/relative-time.ts';
 import { t } from '../src/chat/translate.ts';
 import { composeDigest } from '../src/delivery/compose-digest.ts';
+import { alertedAmong } from '../src/delivery/plan-alerts.ts';
 
 /**
  * `/digest daily time:08:00 [timezone]`, `/digest off`, `/digest now` (managers): the channel's daily digest.
@@ -64,6 +65,7 @@ export const digest: CommandDefinition = {
           incidents: services.store.incidents,
           gazetteer: services.gazetteer,
           subscriptions: settings?.subscriptions ?? [],
+          exclude: alertedAmong(services.store.outbox, context.channel),
           ...(settings?.lastDigestAt ? { lastDigestAt: settings.lastDigestAt } : {}),
           now: services.now(),
         });

@@ -21,7 +21,7 @@ export const subscriptions: CommandDefinition = {
       settings?.digest ? t(language, 'settings.digest', { ...settings.digest }) : t(language, 'settings.noDigest', { prefix }),
       t(language, 'settings.language'),
     ];
-    if (settings && !settings.active) lines.push(t(language, 'settings.inactive', { reason: settings.inactiveReason ?? '?' }));
+    if (settings && (!settings.active || settings.refusals)) lines.push(t(language, 'settings.inactive', { reason: settings.inactiveReason ?? '?' }));
     return { title: t(language, 'settings.title'), lines };
   },
 };

@@ -77,6 +77,14 @@ const EnvSchema = z.object({
   DIGEST_GRACE_HOURS: positiveInt(0, 24).default(6),
   /** On a day without news, say so instead of staying silent. */
   DIGEST_NOTHING_NEW: z.enum(['true', 'false']).default('false'),
+  /**
+   * This instance's name in the store's leases. Instances sharing a store need different names; a stable one lets
+   * a restarted instance take its leases back at once instead of waiting for them to run out. Default: host
+   * name, process id and a random part (unique per process).
+   */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1-64 letters, digits, ".", "_", ":" or "-"').optional(),
+  /** How long an instance's claim on a feed or a channel's deliveries outlives the instance (seconds). */
+  LEASE_TTL_SECONDS: positiveInt(1, 3600).default(60),
   /** The time zone a digest uses when `/digest daily` names none. */
   DIGEST_DEFAULT_TZ: z
     .string()
@@ -107,6 +115,8 @@ export interface Config {
   matrix?: MatrixConfig;
   digestDefaultTimezone: string;
   delivery: { cron: string; graceMs: number; announceEmpty: boolean };
+  /** How instances sharing a store share the work (see src/store/leases.ts). */
+  instance: { id?: string; leaseTtlMs: number };
   /** Set when an LLM endpoint is configured; summaries fall back to the extractive one on any failure. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
 }
@@ -196,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
     delivery: { cron: e.DELIVERY_CRON, graceMs: e.DIGEST_GRACE_HOURS * 3_600_000, announceEmpty: e.DIGEST_NOTHING_NEW === 'true' },
+    instance: { ...(e.INSTANCE_ID !== undefined ? { id: e.INSTANCE_ID } : {}), leaseTtlMs: e.LEASE_TTL_SECONDS * 1000 },
     storeUrl: e.STORE_URL,
     feedsDir: e.FEEDS_DIR,
     pollCron: e.POLL_CRON,

@@ -2,11 +2,13 @@ import { createAnalyser } from './analysis/analyse-article.ts';
 import { loadGazetteer, type Gazetteer } from './analysis/company-gazetteer.ts';
 import { createArticleProcessor, type ProcessedArticle } from './analysis/process-article.ts';
 import { COMMANDS } from '../commands/index.ts';
-import type { ChannelMessage, ChatServices } from './chat/command.ts';
+import { ChannelUnavailableError, type ChannelMessage, type ChatServices } from './chat/command.ts';
 import { createCommandRunner, type CommandRunner } from './chat/run-command.ts';
 import { HOMEPAGE, VERSION, type Config } from './config.ts';
 import type { Platform } from './model/channel.ts';
-import { createDelivery, type Delivery } from './delivery/delivery-service.ts';
+import { leaseChannelClaims } from './delivery/channel-claims.ts';
+import { recordReachable, recordRefusal } from './delivery/channel-health.ts';
+import { createDelivery, PLANNING_LOCK, type Delivery } from './delivery/delivery-service.ts';
 import { createDiscordBot } from './platforms/discord/discord-bot.ts';
 import { createMatrixBot } from './platforms/matrix/matrix-bot.ts';
 import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
@@ -58,19 +60,14 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   for (const problem of catalogue.problems) {
     log.warn({ file: problem.file, problem: problem.message }, 'feed catalogue file skipped');
   }
-  const store = await openStore(config.storeUrl, { onError: (error) => log.error({ err: error }, 'store error') });
+  const store = await openStore(config.storeUrl, {
+    onError: (error) => log.error({ err: error }, 'store error'),
+    ...(config.instance.id !== undefined ? { instanceId: config.instance.id } : {}),
+  });
+  const { leaseTtlMs } = config.instance;
   const fetcher = createHttpFetcher({ userAgent: config.userAgent, maxRedirects: 5, ...config.fetch });
   const feeds = catalogue.feeds.filter((f) => f.enabled);
   const gazetteer = loadGazetteer();
-  const processArticle = createArticleProcessor({
-    analyser: createAnalyser({ gazetteer }),
-    incidents: store.incidents,
-    unknownCompanies: store.unknownCompanies,
-    gazetteer,
-    newIncidentId,
-    log,
-    ...(config.llm ? { llm: config.llm } : {}),
-  });
   /** The connected platforms: how each posts a message the bot sends on its own. */
   const posters = new Map<Platform, PlatformConnection>();
   const chat: ChatServices = {
@@ -84,7 +81,13 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     post: async (channel, message) => {
       const platform = posters.get(channel.platform);
       if (!platform) throw new Error(`${channel.platform} is not connected`);
-      await platform.post(channel.id, message);
+      try {
+        await platform.post(channel.id, message);
+      } catch (error) {
+        if (error instanceof ChannelUnavailableError) await recordRefusal(store.channels, channel, error.message, log);
+        throw error;
+      }
+      await recordReachable(store.channels, channel, log);
     },
   };
   const commands = createCommandRunner(COMMANDS, chat, log);
@@ -102,7 +105,21 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     graceMs: config.delivery.graceMs,
     announceEmpty: config.delivery.announceEmpty,
     prefix: (platform) => (platform === 'matrix' ? (config.matrix?.prefix ?? '!') : '/'),
+    claimChannel: leaseChannelClaims(store.leases, store.instanceId, leaseTtlMs),
   });
+  const processArticle = createArticleProcessor({
+    analyser: createAnalyser({ gazetteer }),
+    incidents: store.incidents,
+    unknownCompanies: store.unknownCompanies,
+    gazetteer,
+    newIncidentId,
+    log,
+    serialise: (work) => store.exclusive(PLANNING_LOCK, work),
+    onNewIncident: (incident) => delivery.incidentStarted(incident),
+    ...(config.llm ? { llm: config.llm } : {}),
+  });
+  /** Feed leases this instance took: given back on close, so that a restarted or other instance polls at once. */
+  const feedLeases = new Set<string>();
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -140,9 +157,15 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           fetcher,
           log,
           settings: { maxCacheSeconds: config.feedMaxCacheSeconds, backoff: config.backoff },
+          // The instance that polled a feed keeps it for the lease's time (a poll cycle); others skip it meanwhile.
+          claimFeed: async (feed) => {
+            const claimed = await store.leases.acquire(`poll.${feed.id}`, store.instanceId, leaseTtlMs);
+            if (claimed) feedLeases.add(`poll.${feed.id}`);
+            return claimed;
+          },
+          exclusive: store.exclusive,
           onArticle: async (article, feed) => {
             const processed = await processArticle(article, feed);
-            if (processed.assignment?.isNew) await delivery.incidentStarted(processed.assignment.incident);
             await onArticle?.(article, feed, processed);
           },
         },
@@ -151,6 +174,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     close: () =>
       (closing ??= (async () => {
         await Promise.allSettled([...posters.values()].map((platform) => platform.stop()));
+        await Promise.allSettled([...feedLeases].map((name) => store.leases.release(name, store.instanceId)));
         await fetcher.close();
         await store.close();
       })()),

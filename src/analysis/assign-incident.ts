@@ -71,6 +71,7 @@ export async function assignIncident(
       companies: union(same.companies, candidate.companies),
       types: union(same.types, candidate.types),
       lastSeen: later(same.lastSeen, article.published),
+      relevance: Math.max(same.relevance ?? 0, analysis.relevance.score),
       sources: [...same.sources, source],
       signature: incidentSignature(candidate, same.signature),
     };
@@ -87,6 +88,7 @@ export async function assignIncident(
     firstSeen: article.published,
     lastSeen: article.published,
     recordedAt: article.firstSeen,
+    relevance: analysis.relevance.score,
     sources: [source],
     signature: incidentSignature(candidate),
   };

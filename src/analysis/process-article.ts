@@ -1,6 +1,6 @@
 import { createLimiter } from '../ingest/concurrency-limiter.ts';
 import type { Logger } from '../log.ts';
-import type { Analysis } from '../model/analysis.ts';
+import type { Analysis, Incident } from '../model/analysis.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { Article } from '../model/item.ts';
 import type { UnknownCompanyRepo } from '../store/unknown-company-repo.ts';
@@ -25,23 +25,37 @@ export interface ArticleProcessorDeps {
   llm?: LlmSettings;
   /** Where organisations the gazetteer does not know are counted, so the gazetteer can grow. */
   unknownCompanies?: UnknownCompanyRepo;
+  /**
+   * Runs filing one article at a time. Default: within this process. Instances sharing a store pass a store lock
+   * (`store.exclusive`), so that two instances filing reports of one new incident cannot both open it.
+   */
+  serialise?: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * Called for an incident an announced article started, still inside `serialise`: delivery plans its alerts there, so
+   * that a digest planned under the same lock either sees the alerts or does not see the incident yet.
+   * Called again if the same article is handed over again after a crash (planning is idempotent).
+   */
+  onNewIncident?: (incident: Incident) => Promise<void>;
 }
 
 /**
  * From an ingested article to an incident: analyse it, and file privacy stories under the same incident as
  * earlier reports or a new one. Filing runs one article at a time, so two reports of one new incident that
- * arrive in the same poll cycle cannot both open it. Idempotent per article (see assignIncident). Organisations
+ * arrive in the same poll cycle (or at two instances) cannot both open it. Idempotent per article (see assignIncident). Organisations
  * the gazetteer does not know are counted for privacy stories, so operators can see which to add.
  */
 export function createArticleProcessor(deps: ArticleProcessorDeps): (article: Article, feed: FeedConfig) => Promise<ProcessedArticle> {
-  const filing = createLimiter(1);
+  const limiter = createLimiter(1);
+  const serialise = deps.serialise ?? (<T>(work: () => Promise<T>) => limiter.run(work));
   return async (article, feed) => {
     const extractive = deps.analyser.analyse({ title: article.title, text: article.text, language: article.language, scope: feed.scope });
     if (!extractive.relevance.relevant) return { analysis: extractive };
     const analysis = deps.llm ? await withLlmSummary(article, extractive, deps.llm, deps.log) : extractive;
-    const assignment = await filing.run(async () => {
+    const assignment = await serialise(async () => {
       const filed = await assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId);
       await deps.unknownCompanies?.record(analysis.unknownCompanies, { key: article.key, url: article.url, at: article.published });
+      // History a feed's first poll found is filed, not announced: no alerts about old news.
+      if (filed.isNew && article.announce) await deps.onNewIncident?.(filed.incident);
       return filed;
     });
     return { analysis, assignment };

@@ -90,14 +90,16 @@ async function pollAndReport(app: App, onArticle: ArticleConsumer | undefined): 
     const summary = {
       durationMs: report.durationMs,
       ingested: report.articles.length,
-      polled: report.feeds.length - count('not-due'),
+      polled: report.feeds.length - count('not-due') - count('elsewhere'),
       notDue: count('not-due'),
+      elsewhere: count('elsewhere'),
       failed: count('failed'),
     };
+    const shared = summary.elsewhere > 0 ? `, ${summary.elsewhere} polled by another instance` : '';
     app.log.info(
       summary,
       `poll cycle done: ${summary.polled} feeds polled, ${summary.ingested} new, ${summary.failed} failed, ` +
-        `${summary.notDue} waiting (back-off or interval), ${summary.durationMs} ms`,
+        `${summary.notDue} waiting (back-off or interval)${shared}, ${summary.durationMs} ms`,
     );
   } catch (error) {
     app.log.error({ err: error }, 'poll cycle failed');

@@ -5,7 +5,7 @@ import type { ChannelRef } from '../model/channel.ts';
 import type { Store } from '../store/open-store.ts';
 import { planAlerts } from './plan-alerts.ts';
 import { planDigests } from './plan-digests.ts';
-import { sendOutbox, type DeliverySender } from './send-outbox.ts';
+import { sendOutbox, type ClaimChannel, type DeliverySender } from './send-outbox.ts';
 
 export interface DeliverySettings {
   store: Store;
@@ -18,10 +18,12 @@ export interface DeliverySettings {
   graceMs: number;
   announceEmpty: boolean;
   prefix: (platform: string) => string;
+  /** Instances sharing the store: who delivers to a channel now (see channel-claims.ts). Absent: alone. */
+  claimChannel?: ClaimChannel;
 }
 
 export interface Delivery {
-  /** Plans the alerts for an incident that an article just started (sent at the next `tick`). */
+  /** Plans the alerts for an incident that an article just started (sent at the next `tick`). Takes PLANNING_LOCK (reentrant). */
   incidentStarted(incident: Incident): Promise<void>;
   /** Plans the digests that are due and sends everything pending (also what a crash left unfinished). One at a time. */
   tick(): Promise<void>;
@@ -29,20 +31,38 @@ export interface Delivery {
   settled(): Promise<void>;
 }
 
-/** Alerts and digests through the outbox: planned, recorded, then sent — exactly once across restarts. */
+/**
+ * The store lock under which incidents are filed with their alerts planned (pass it to the article processor
+ * as `serialise`) and digests are planned, across every instance: a digest composed under it sees each new
+ * incident together with its alerts, never the incident alone (which would show it twice).
+ */
+export const PLANNING_LOCK = 'incident-filing';
+
+/** Alerts and digests through the outbox: planned, recorded, then sent — exactly once across restarts and instances. */
 export function createDelivery(settings: DeliverySettings): Delivery {
   const { store, log } = settings;
   let running: Promise<void> | undefined;
   const tick = async (): Promise<void> => {
-    const digests = await planDigests({ store, gazetteer: settings.gazetteer, now: settings.now(), graceMs: settings.graceMs, announceEmpty: settings.announceEmpty, prefix: settings.prefix });
-    const result = await sendOutbox(store.outbox, settings.send, log, settings.now, settings.canSend);
-    if (digests.length > 0 || result.sent > 0 || result.failed > 0) {
-      log.info({ digestsPlanned: digests.length, ...result }, `delivery: ${digests.length} digests planned, ${result.sent} sent, ${result.failed} failed`);
+    const digests = await store.exclusive(PLANNING_LOCK, () =>
+      planDigests({ store, gazetteer: settings.gazetteer, now: settings.now(), graceMs: settings.graceMs, announceEmpty: settings.announceEmpty, prefix: settings.prefix }),
+    );
+    if (digests.length > 0) log.info({ digestsPlanned: digests.length }, `${digests.length} digests planned`);
+    const result = await sendOutbox({
+      outbox: store.outbox,
+      channels: store.channels,
+      send: settings.send,
+      log,
+      now: settings.now,
+      canSend: settings.canSend,
+      ...(settings.claimChannel ? { claimChannel: settings.claimChannel } : {}),
+    });
+    if (result.sent > 0 || result.failed > 0) {
+      log.info({ ...result }, `delivery: ${result.sent} sent, ${result.failed} failed`);
     }
   };
   return {
     incidentStarted: async (incident) => {
-      const planned = await planAlerts(incident, store, settings.gazetteer, settings.now());
+      const planned = await store.exclusive(PLANNING_LOCK, () => planAlerts(incident, store, settings.gazetteer, settings.now()));
       if (planned.length > 0) log.info({ incident: incident.id, alerts: planned.length }, `alerts planned for ${planned.length} channels`);
     },
     tick: () => {

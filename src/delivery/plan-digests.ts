@@ -6,7 +6,7 @@ import type { Store } from '../store/open-store.ts';
 import type { OutboxEntry } from '../store/outbox-repo.ts';
 import { composeDigest } from './compose-digest.ts';
 import { dueDigestSlot } from './digest-schedule.ts';
-import { shortHash } from './plan-alerts.ts';
+import { alertedAmong, shortHash } from './plan-alerts.ts';
 
 export interface DigestPlanning {
   store: Store;
@@ -40,7 +40,7 @@ export async function planDigests(planning: DigestPlanning): Promise<OutboxEntry
         incidents: store.incidents,
         gazetteer: planning.gazetteer,
         subscriptions: settings.subscriptions,
-        exclude: settings.alertedIncidents ?? [],
+        exclude: alertedAmong(store.outbox, ref),
         ...(settings.lastDigestAt ? { lastDigestAt: settings.lastDigestAt } : {}),
         now,
       });
@@ -58,7 +58,6 @@ export async function planDigests(planning: DigestPlanning): Promise<OutboxEntry
     }
     await store.channels.update(ref, (channel) => {
       channel.lastDigestAt = now.toISOString();
-      channel.alertedIncidents = [];
     });
   }
   return planned;

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { FeedConfig } from '../model/feed.ts';
 import type { FeedHealth, FeedState } from '../model/health.ts';
 import type { Article, FeedItem } from '../model/item.ts';
 import { articleKey } from '../store/article-repo.ts';
 import type { Store } from '../store/open-store.ts';
+import type { Exclusive } from '../store/store-lock.ts';
 import { cleanArticleText } from './clean-article-text.ts';
 import { createKeyedLimiter, createLimiter, type KeyedLimiter } from './concurrency-limiter.ts';
 import { fetchFullText } from './fetch-full-text.ts';
@@ -31,6 +33,16 @@ export interface PollDeps {
   settings: { maxCacheSeconds: number; backoff: BackoffSettings };
   /** Takes each newly ingested article. Must be idempotent per `article.key`; a throw retries it next poll. */
   onArticle?: (article: Article, feed: FeedConfig) => Promise<void>;
+  /**
+   * Several instances on one store: claims the feed for this instance's cycle (a lease); false means another
+   * instance polls it now, and this one leaves it alone. Not asked for forced polls.
+   */
+  claimFeed?: (feed: FeedConfig) => Promise<boolean>;
+  /**
+   * Several instances on one store: a new article is stored and handed over under a store lock of its own, so
+   * two instances polling feeds that carry the same article hand it over once.
+   */
+  exclusive?: Exclusive;
 }
 
 export interface PollOptions {
@@ -44,7 +56,8 @@ export interface PollOptions {
  */
 const FEEDS_IN_FLIGHT = 32;
 
-export type FeedOutcome = 'fetched' | 'not-modified' | 'not-due' | 'failed';
+/** `elsewhere`: another instance sharing the store polls this feed this cycle. */
+export type FeedOutcome = 'fetched' | 'not-modified' | 'not-due' | 'elsewhere' | 'failed';
 
 export interface FeedPollReport {
   feedId: string;
@@ -129,6 +142,11 @@ function storeUnavailable(feed: FeedConfig, error: unknown, log: Logger): FeedRu
 
 async function pollOneFeed(feed: FeedConfig, deps: Deps, fetchOnce: FetchOnce, options: PollOptions): Promise<FeedRun> {
   const { store, log } = deps;
+  // Claimed before the state is read: an instance that gets the feed after another one polled it sees that poll.
+  if (!options.force && deps.claimFeed && !(await deps.claimFeed(feed))) {
+    const health = (await store.feedState.get(feed.id))?.health ?? { ...NEW_HEALTH };
+    return { report: { feedId: feed.id, outcome: 'elsewhere', ingested: 0, updated: 0, health }, articles: [] };
+  }
   const state: FeedState = (await store.feedState.get(feed.id)) ?? { initialised: false, health: { ...NEW_HEALTH } };
   const now = deps.now();
   if (!options.force && !isDue(state.health, now)) {
@@ -272,7 +290,9 @@ interface NewItem {
 }
 
 function ingestNewItem(candidate: NewItem, deps: Deps): Promise<Article | undefined> {
-  return deps.articleLocks.run(candidate.key, () => ingestUnderLock(candidate, deps));
+  const { exclusive } = deps;
+  const work = () => ingestUnderLock(candidate, deps);
+  return deps.articleLocks.run(candidate.key, exclusive ? () => exclusive(`article.${createHash('sha256').update(candidate.key).digest('hex').slice(0, 32)}`, work) : work);
 }
 
 async function ingestUnderLock(candidate: NewItem, deps: Deps): Promise<Article | undefined> {

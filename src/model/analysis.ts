@@ -98,6 +98,8 @@ export interface Incident {
    * for a late-found story is later than its publication. Absent on incidents stored before it existed.
    */
   recordedAt?: string;
+  /** How clearly a privacy story it is: the highest relevance score (0…1) of its sources. Ranks digests. */
+  relevance?: number;
   sources: IncidentSource[];
   /**
    * The language-independent specifics of all its sources' full texts, merged and bounded, so that a later

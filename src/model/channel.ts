@@ -34,11 +34,12 @@ export interface ChannelSettings extends ChannelRef {
   digest?: DigestSetting;
   /** When the channel's last digest was built: the next one covers what is new since. */
   lastDigestAt?: string;
-  /** Incidents this channel already got as alerts (latest last, bounded): its digest leaves them out. */
-  alertedIncidents?: string[];
   /** False once the platform said the channel is gone or forbids the bot; nothing is sent there then. */
   active: boolean;
+  /** Why the platform refused the bot's last message here (set with `refusals`, kept while inactive). */
   inactiveReason?: string;
+  /** Definite refusals by the platform in a row (see src/delivery/channel-health.ts); absent after a success. */
+  refusals?: number;
   updatedAt: string;
 }
 

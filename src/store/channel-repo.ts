@@ -4,8 +4,6 @@ import type { Exclusive } from './store-lock.ts';
 
 /** At most this many company subscriptions per channel: an alert list, not a mirror of the gazetteer. */
 export const MAX_SUBSCRIPTIONS = 50;
-/** Alerted incidents remembered per channel: more than a day's alerts, so the next digest can leave them out. */
-export const MAX_ALERTED = 200;
 
 export interface ChannelRepo {
   get(ref: ChannelRef): Promise<ChannelSettings | undefined>;
@@ -80,7 +78,6 @@ export function createChannelRepo(
         if (ref.guildId !== undefined) next.guildId = ref.guildId;
         change(next);
         next.subscriptions = [...new Set(next.subscriptions)].slice(0, MAX_SUBSCRIPTIONS);
-        if (next.alertedIncidents) next.alertedIncidents = [...new Set(next.alertedIncidents)].slice(-MAX_ALERTED);
         next.updatedAt = now().toISOString();
         await settings.set(key, next);
         await reindex(ref, previous?.subscriptions ?? [], next.subscriptions);

@@ -21,6 +21,7 @@ export interface OutboxRepo {
   /** Records entries not planned before (by id); returns the ones that were new. */
   enqueue(entries: Omit<OutboxEntry, 'status' | 'attempts'>[]): Promise<OutboxEntry[]>;
   get(id: string): Promise<OutboxEntry | undefined>;
+  getMany(ids: string[]): Promise<(OutboxEntry | undefined)[]>;
   /** Entries still to send, oldest first. */
   pending(): Promise<OutboxEntry[]>;
   markSent(id: string, at: string): Promise<void>;
@@ -61,6 +62,8 @@ export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collec
       }),
 
     get: (id) => entries.get(id),
+
+    getMany: (ids) => (ids.length === 0 ? Promise.resolve([]) : entries.getMany(ids)),
 
     pending: async () => {
       const ids = await pendingIds();

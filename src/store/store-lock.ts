@@ -1,8 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Leases } from './leases.ts';
 
 /**
  * Runs `work` while holding the lock `name`: one caller at a time within this process and across every
  * instance sharing the store. For read-modify-write of shared documents (an index, a channel's settings).
+ * Reentrant: work that already holds `name` (further down the same call chain) runs at once.
  */
 export type Exclusive = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
@@ -31,6 +33,8 @@ export function createStoreLock(leases: Leases, holder: string, options: StoreLo
   const ttlMs = options.ttlMs ?? 30_000;
   const waitMs = options.waitMs ?? 2 * ttlMs;
   const queues = new Map<string, Promise<unknown>>();
+  /** The lock names the current call chain holds. */
+  const held = new AsyncLocalStorage<ReadonlySet<string>>();
 
   const take = async (lease: string): Promise<void> => {
     const deadline = Date.now() + waitMs;
@@ -48,7 +52,7 @@ export function createStoreLock(leases: Leases, holder: string, options: StoreLo
     const renewal = setInterval(() => void leases.acquire(lease, holder, ttlMs).catch(() => {}), ttlMs / 3);
     renewal.unref();
     try {
-      return await work();
+      return await held.run(new Set([...(held.getStore() ?? []), name]), work);
     } finally {
       clearInterval(renewal);
       await leases.release(lease, holder).catch(() => {});
@@ -56,6 +60,7 @@ export function createStoreLock(leases: Leases, holder: string, options: StoreLo
   };
 
   return (name, work) => {
+    if (held.getStore()?.has(name)) return work();
     const previous = queues.get(name) ?? Promise.resolve();
     const next = previous.then(
       () => holding(name, work),

@@ -35,7 +35,11 @@ describe('createArticleProcessor', () => {
   const processor = (withLlm: boolean) => {
     const gazetteer = loadGazetteer();
     const incidents = createInMemoryIncidentIndex();
+    const started: string[] = [];
     const process = createArticleProcessor({
+      onNewIncident: async (incident) => {
+        started.push(incident.id);
+      },
       analyser: createAnalyser({ gazetteer }),
       incidents,
       gazetteer,
@@ -43,7 +47,7 @@ describe('createArticleProcessor', () => {
       log: silentLogger,
       ...(withLlm ? { llm: { baseUrl: llm.baseUrl, model: 'test-model', timeoutMs: 2_000 } } : {}),
     });
-    return { process, incidents };
+    return { process, incidents, started };
   };
 
   it('files a privacy story under a new incident, once, however often it is handed over', async () => {
@@ -56,6 +60,21 @@ describe('createArticleProcessor', () => {
     expect(again.assignment!.incident.id).toBe(first.assignment!.incident.id);
     expect(incidents.all()).toHaveLength(1);
     expect(incidents.all()[0]!.sources).toHaveLength(1);
+  });
+
+  it('announces a new incident started by a new article (again after a crash), and keeps the relevance', async () => {
+    const { process, started } = processor(false);
+    const first = await process(LEAK, feed);
+    await process({ ...LEAK, status: 'pending' }, feed);
+    expect(started).toEqual([first.assignment!.incident.id, first.assignment!.incident.id]);
+    expect(first.assignment!.incident.relevance).toBe(first.analysis.relevance.score);
+  });
+
+  it('files but does not announce what a feed\'s first poll found (history)', async () => {
+    const { process, started, incidents } = processor(false);
+    await process({ ...LEAK, announce: false }, feed);
+    expect(incidents.all()).toHaveLength(1);
+    expect(started).toEqual([]);
   });
 
   it('does not file what is not a privacy story', async () => {

@@ -197,6 +197,33 @@ describe('pollFeeds', () => {
     expect(handed).toHaveLength(1);
   });
 
+  it('shares feeds between two instances on one store: each feed polled once, each article handed over once', async () => {
+    const other = await openStore(`sqlite://${storeFile}`, { instanceId: 'instance-b' });
+    try {
+      const main = feedConfig(server, 'main');
+      const topic = feedConfig(server, 'topic');
+      server.route('/main.xml', serve(rssFeed({ title: 'Main', items: [] })));
+      server.route('/topic.xml', serve(rssFeed({ title: 'Topic', items: [] })));
+      await pollFeeds([main, topic], deps());
+      server.route('/main.xml', serve(rssFeed({ title: 'Main', items: [item(7)] })));
+      server.route('/topic.xml', serve(rssFeed({ title: 'Topic', items: [item(7, { guid: 'topic-7' }), item(8)] })));
+      const before = server.requests.length;
+      clock = new Date('2026-11-21T10:10:00Z');
+      // A cycle of each instance at the same moment, as their cron fires: the lease decides who polls a feed.
+      const claimFor = (instance: Store) => (feed: FeedConfig) => instance.leases.acquire(`poll.${feed.id}`, instance.instanceId, 60_000);
+      const [a, b] = await Promise.all([
+        pollFeeds([main, topic], deps({ claimFeed: claimFor(store), exclusive: store.exclusive })),
+        pollFeeds([topic, main], deps({ store: other, claimFeed: claimFor(other), exclusive: other.exclusive })),
+      ]);
+      expect(server.requests.length - before).toBe(2);
+      const outcomes = [...a.feeds, ...b.feeds].map((feed) => `${feed.feedId}:${feed.outcome}`).sort();
+      expect(outcomes).toEqual(['main:elsewhere', 'main:fetched', 'topic:elsewhere', 'topic:fetched']);
+      expect(handed.map((article) => article.url).sort()).toEqual(['https://news.example.org/artikel-7.html', 'https://news.example.org/artikel-8.html']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('fetches one URL once per cycle however many feed entries point at it', async () => {
     const a = feedConfig(server, 'shared');
     const b = { ...feedConfig(server, 'shared'), id: 'shared-copy' };

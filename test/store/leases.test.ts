@@ -105,5 +105,19 @@ for (const backend of storeBackends(path.join(sqliteDir, 'leases.sqlite'))) {
       await expect(a.exclusive('fragile', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
       expect(await b.leases.acquire('lock.fragile', b.instanceId, 1_000)).toBe(true);
     });
+
+    it('lets work that holds a lock take it again further down, while other callers still wait', async () => {
+      const order: string[] = [];
+      const outer = a.exclusive('nested', async () => {
+        order.push('outer start');
+        // Reentrant: the inner call runs at once instead of waiting for the outer one (which would never end).
+        await a.exclusive('nested', async () => order.push('inner'));
+        await sleep(30);
+        order.push('outer end');
+      });
+      const other = a.exclusive('nested', async () => order.push('other'));
+      await Promise.all([outer, other]);
+      expect(order).toEqual(['outer start', 'inner', 'outer end', 'other']);
+    });
   });
 }

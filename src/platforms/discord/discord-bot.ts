@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, type ChannelType, type Channel } from 'discord.js';
 import type { ChannelMessage } from '../../chat/command.ts';
-import { ChannelUnavailableError } from '../../chat/command.ts';
 import type { CommandRunner } from '../../chat/run-command.ts';
 import type { Logger } from '../../log.ts';
+import { claimEvents } from '../../chat/claim-event.ts';
 import type { Store } from '../../store/open-store.ts';
 import { commandPayloads } from './command-payloads.ts';
 import { createInteractionHandler } from './handle-interaction.ts';
@@ -43,7 +43,7 @@ export function createDiscordBot(settings: DiscordSettings, runner: CommandRunne
     allowedMentions: { parse: [] },
   });
   const discordLog = log.child({ platform: 'discord' });
-  client.on(Events.InteractionCreate, createInteractionHandler(runner, discordLog));
+  client.on(Events.InteractionCreate, createInteractionHandler(runner, discordLog, claimEvents(store.leases, store.instanceId, discordLog)));
   client.on(Events.Error, (error) => discordLog.error({ err: error }, 'Discord client error'));
   client.on(Events.ShardDisconnect, (event) => discordLog.warn({ code: event.code }, 'Discord gateway disconnected'));
   client.on(Events.ShardResume, () => discordLog.info('Discord gateway connection resumed'));
@@ -86,28 +86,10 @@ export function createDiscordBot(settings: DiscordSettings, runner: CommandRunne
     },
 
     async post(channelId, message, deliveryId) {
-      try {
-        // Discord drops a second message with the same nonce (25 characters at most) for a while: a resend after a crash.
-        const nonce = deliveryId === undefined ? undefined : createHash('sha256').update(deliveryId).digest('hex').slice(0, 25);
-        await postMessage(client.rest, channelId, channelMessage(message), nonce);
-        const known = await store.channels.get({ platform: 'discord', id: channelId });
-        if (known && !known.active) {
-          await store.channels.update(known, (channel) => {
-            channel.active = true;
-            delete channel.inactiveReason;
-          });
-          discordLog.info({ channel: channelId }, 'Discord channel reachable again: marked active');
-        }
-      } catch (error) {
-        if (error instanceof ChannelUnavailableError) {
-          discordLog.warn({ channel: channelId, reason: error.message }, 'Discord channel unavailable: marked inactive');
-          await store.channels.update({ platform: 'discord', id: channelId }, (channel) => {
-            channel.active = false;
-            channel.inactiveReason = error.message;
-          });
-        }
-        throw error;
-      }
+      // Discord drops a second message with the same nonce (25 characters at most) for a while: a resend after a crash.
+      // A refusal (ChannelUnavailableError) is counted by the core, which deactivates a channel that keeps refusing.
+      const nonce = deliveryId === undefined ? undefined : createHash('sha256').update(deliveryId).digest('hex').slice(0, 25);
+      await postMessage(client.rest, channelId, channelMessage(message), nonce);
     },
 
     async stop() {

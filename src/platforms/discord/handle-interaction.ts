@@ -7,6 +7,7 @@ import {
   type Interaction,
   type InteractionReplyOptions,
 } from 'discord.js';
+import type { ClaimEvent } from '../../chat/claim-event.ts';
 import type { Invocation, Reply } from '../../chat/command.ts';
 import { decodeInvocation } from '../../chat/invocation-codec.ts';
 import type { CommandRequest, CommandRunner } from '../../chat/run-command.ts';
@@ -25,11 +26,14 @@ const DEFER_AFTER_MS = 2000;
 /**
  * Translates Discord interactions into neutral command requests and the runner's replies back into messages:
  * slash commands, autocompletion, and the buttons under replies (pages, "did you mean"). Never throws: a failed
- * answer (the interaction expired, the network dropped) is logged.
+ * answer (the interaction expired, the network dropped) is logged. With `claim`, only the instance that claims
+ * an interaction answers it.
  */
-export function createInteractionHandler(runner: CommandRunner, log: Logger): (interaction: Interaction) => Promise<void> {
+export function createInteractionHandler(runner: CommandRunner, log: Logger, claim?: ClaimEvent): (interaction: Interaction) => Promise<void> {
   return async (interaction) => {
     try {
+      // Another instance on the same store answers it (every instance's gateway session gets every interaction).
+      if (claim && !(await claim('discord', interaction.id))) return;
       if (interaction.isChatInputCommand()) await answerCommand(interaction, runner);
       else if (interaction.isAutocomplete()) await answerAutocomplete(interaction, runner);
       else if (interaction.isButton()) await answerButton(interaction, runner);

@@ -12,6 +12,7 @@ import {
 } from 'matrix-js-sdk';
 import { logger as sdkGlobalLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { ChannelMessage } from '../../chat/command.ts';
+import { claimEvents } from '../../chat/claim-event.ts';
 import { ChannelUnavailableError } from '../../chat/command.ts';
 import { parseTextCommand, type TextCommandSyntax } from '../../chat/parse-text-command.ts';
 import type { CommandRunner } from '../../chat/run-command.ts';
@@ -73,16 +74,9 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
   };
   const powerLevels = new Map<string, { at: number; content: PowerLevels }>();
 
+  /** A refusal (ChannelUnavailableError) is counted by the core, which deactivates a room that keeps refusing. */
   const send = async (roomId: string, content: NoticeContent, txnId: string): Promise<void> => {
-    try {
-      await sendNotice(client!, roomId, content, txnId);
-    } catch (error) {
-      if (error instanceof ChannelUnavailableError) {
-        matrixLog.warn({ room: roomId, reason: error.message }, 'Matrix room unavailable: marked inactive');
-        await markInactive(roomId, error.message);
-      }
-      throw error;
-    }
+    await sendNotice(client!, roomId, content, txnId);
   };
 
   const markInactive = async (roomId: string, reason: string): Promise<void> => {
@@ -103,6 +97,8 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
     return level >= config.managerPowerLevel;
   };
 
+  const claim = claimEvents(store.leases, store.instanceId, matrixLog);
+
   const handleMessage = async (event: MatrixEvent, room: Room): Promise<void> => {
     const me = session!.userId;
     if (event.getType() !== 'm.room.message' || event.getSender() === me || event.isRedacted()) return;
@@ -115,6 +111,9 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
     if (relation?.rel_type === 'm.replace') return; // an edit of an earlier message, not a new command
     const parsed = parseTextCommand(stripReplyFallback(content.body, relation), runner.commands, syntax);
     if (parsed.kind === 'none' || (parsed.kind === 'unknown' && !parsed.addressedByName)) return;
+    // Every instance sharing the store syncs every event: the one that claims it answers.
+    const eventId = event.getId();
+    if (eventId !== undefined && !(await claim('matrix', eventId))) return;
     const invocation = parsed.kind === 'command' ? parsed.invocation : { command: parsed.name, options: {} };
     const sender = event.getSender() ?? '';
     const reply = await runner.run({

@@ -223,7 +223,7 @@ describe('privacy-radar on Discord (real discord.js against the stand-in)', () =
     expect(textOf(off)).toContain('ist aus');
   });
 
-  it('marks a channel that forbids the bot as inactive instead of retrying, and tells the manager', async () => {
+  it('tells the manager when a channel forbids the bot, without retrying, and shows it in /subscriptions', async () => {
     discord.setChannelState(LOCKED_CHANNEL, 'forbidden');
     const before = discord.requests.length;
     const reply = await ask('digest', [{ name: 'now', type: 1 }], { ...manager, channelId: LOCKED_CHANNEL });
