@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AMAZON_STORIES, type FeedStory } from '../fixtures/amazon-stories.ts';
+import { AMAZON_STORIES, BREAKING_STORIES } from '../fixtures/amazon-stories.ts';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
-import { createBotFolder, serveStories } from '../support/bot-fixture.ts';
+import { createBotFolder, discordEnv, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
 
 /**
@@ -11,15 +11,7 @@ import { startCli, type RunningCli } from '../support/run-cli.ts';
  * arrive while the test watches — once each, also across a restart.
  */
 
-const RING_LEAK: FeedStory = {
-  guid: 'ring-leak',
-  date: new Date().toISOString(),
-  title: 'Datenleck bei Ring: Videos von 3.000 Kunden offen im Netz',
-  text:
-    'Bei der Amazon-Tochter Ring waren Aufnahmen von rund 3.000 Kundinnen und Kunden ungeschützt abrufbar, ein Datenleck. ' +
-    'Ein Sicherheitsforscher fand einen falsch konfigurierten Speicher mit Videos aus Wohnungen und Hauseingängen. ' +
-    'Ring hat den Zugang gesperrt und will die Betroffenen informieren.',
-};
+const RING_LEAK = BREAKING_STORIES.ringLeak;
 
 /** What a reader sees: Discord drops the backslash before an escaped character. */
 const plain = (text: string): string => text.replace(/\\(.)/gs, '$1');
@@ -50,10 +42,8 @@ describe('alerts and digests on Discord', () => {
     serveStories(feeds, AMAZON_STORIES);
     env = {
       ...folder.env,
-      DISCORD_TOKEN: 'test-token-0123456789abcdef',
-      DISCORD_API_BASE: discord.apiBase,
-      POLL_CRON: '*/2 * * * * *',
-      DELIVERY_CRON: '* * * * * *',
+      ...discordEnv(discord),
+      ...FAST_SCHEDULE,
     };
     bot = await startBot();
     await bot.waitForOutput(/poll cycle done: 1 feeds polled, 6 new/, 15_000);

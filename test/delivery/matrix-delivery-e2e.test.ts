@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AMAZON_STORIES, type FeedStory } from '../fixtures/amazon-stories.ts';
+import { AMAZON_STORIES, BREAKING_STORIES } from '../fixtures/amazon-stories.ts';
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
-import { createBotFolder, serveStories } from '../support/bot-fixture.ts';
+import { createBotFolder, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials, type StandInEvent } from '../stand-ins/matrix-server.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
 
@@ -10,14 +10,7 @@ import { startCli, type RunningCli } from '../support/run-cli.ts';
  * the digest arrives as one notice with a list at the minute the room set, and a restart sends nothing again.
  */
 
-const TWITCH_LEAK: FeedStory = {
-  guid: 'twitch-accounts',
-  date: new Date().toISOString(),
-  title: 'Twitch: Zugangsdaten von 40.000 Streamern im Netz aufgetaucht',
-  text:
-    'Bei der Amazon-Tochter Twitch sind Zugangsdaten von rund 40.000 Streamerinnen und Streamern in einem Forum aufgetaucht, ein Datenleck. ' +
-    'Das Unternehmen setzt die Passwörter der Betroffenen zurück und prüft, wie die Daten abfließen konnten.',
-};
+const TWITCH_LEAK = BREAKING_STORIES.twitchAccounts;
 
 describe('alerts and digests on Matrix', () => {
   let matrix: MatrixStandIn;
@@ -63,8 +56,7 @@ describe('alerts and digests on Matrix', () => {
       MATRIX_HOMESERVER_URL: matrix.url,
       MATRIX_USER_ID: botUser.userId,
       MATRIX_ACCESS_TOKEN: botUser.accessToken,
-      POLL_CRON: '*/2 * * * * *',
-      DELIVERY_CRON: '* * * * * *',
+      ...FAST_SCHEDULE,
     };
     bot = await startBot();
     await bot.waitForOutput(/poll cycle done: 1 feeds polled, 6 new/, 15_000);

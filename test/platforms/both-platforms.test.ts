@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES } from '../fixtures/amazon-stories.ts';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
-import { createBotFolder, serveStories } from '../support/bot-fixture.ts';
+import { createBotFolder, discordEnv, serveStories } from '../support/bot-fixture.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from '../stand-ins/matrix-server.ts';
 import { runCli, startCli, type RunningCli } from '../support/run-cli.ts';
 
@@ -45,8 +45,7 @@ describe('privacy-radar on Discord and Matrix in one process', () => {
     env = {
       ...folder.env,
       POLL_CRON: '0 0 1 1 *',
-      DISCORD_TOKEN: 'test-token-0123456789abcdef',
-      DISCORD_API_BASE: discord.apiBase,
+      ...discordEnv(discord),
       MATRIX_HOMESERVER_URL: matrix.url,
       MATRIX_USER_ID: botUserId,
       MATRIX_PASSWORD: 'correct horse battery staple',

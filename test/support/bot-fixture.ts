@@ -30,3 +30,14 @@ export function serveStories(feeds: FeedServer, stories: readonly FeedStory[]): 
     serve(rssFeed({ title: 'News', items: stories.map((s) => ({ guid: s.guid, title: s.title, link: `https://news.example/${s.guid}`, description: s.text, pubDate: new Date(s.date) })) })),
   );
 }
+
+/** Polls every two seconds and runs a delivery round every second: what the end-to-end delivery tests watch. */
+export const FAST_SCHEDULE = { POLL_CRON: '*/2 * * * * *', DELIVERY_CRON: '* * * * * *' } as const;
+
+/** A bot token the Discord stand-in accepts. */
+export const DISCORD_TEST_TOKEN = 'test-token-0123456789abcdef';
+
+/** The environment that points the bot's Discord side at a stand-in. */
+export function discordEnv(discord: { apiBase: string }): { DISCORD_TOKEN: string; DISCORD_API_BASE: string } {
+  return { DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_API_BASE: discord.apiBase };
+}

@@ -53,6 +53,8 @@ export interface RunningCli {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
   stop(graceMs?: number): Promise<Run>;
+  /** SIGKILL at once, as a crash or an OOM killer would (synchronous: the process does nothing more); resolves when it is gone. */
+  kill(): Promise<Run>;
 }
 
 export function startCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): RunningCli {
@@ -88,6 +90,10 @@ export function startCli(args: string[], env: Record<string, string>, options: {
         };
         check();
       }),
+    kill: () => {
+      if (!exited) child.kill('SIGKILL');
+      return ended;
+    },
     stop: async (graceMs = 10_000) => {
       if (!exited) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
