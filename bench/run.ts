@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 const here = import.meta.dirname;
 const FEEDS = 1000;
 const HOSTS = 10;
+const CHANNELS = 1000;
 
 function runScript(script: string, args: string[]): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -47,6 +48,15 @@ const lookup = await runScript('incident-lookup.ts', []);
 console.log(`/incidents look-up in a SQLite store of ${lookup.incidents} incidents (a parent with its subsidiaries, 5 per page)`);
 console.log(`  median ${lookup.medianMs} ms, p95 ${lookup.p95Ms} ms (goal: median < 5 ms)\n`);
 
+const fanout = await runScript('discord-fanout.ts', [String(CHANNELS)]);
+const rssMB = fanout.rssMB as Record<string, number>;
+console.log(`Fan-out: one ten-card digest to each of ${CHANNELS} Discord channels through the bot, against the stand-in enforcing Discord's limits`);
+console.log(`  ${fanout.messages} messages in ${fanout.wallSeconds} s: ${fanout.messagesPerSecond} messages/s, ${fanout.percentOfLimit}% of the ${fanout.limitPerSecond}/s limit (goal ≥ 90%)`);
+console.log(`  the limit's windows allow it in ${fanout.fastestSeconds} s at best: ${fanout.percentOfFastest}% of that`);
+console.log(`  429 answers: ${JSON.stringify(fanout.rateLimited)} (goal: none beyond the first)`);
+console.log(`  resident memory: ${rssMB.start} MB at the start, ${rssMB.peak} MB peak, ${rssMB.end} MB at the end; +${rssMB.growthAfterFirstTenth} MB after the first tenth`);
+console.log(`  live heap at each tenth of the messages (MB): ${(fanout.liveHeapMBByTenth as number[]).join(', ')}\n`);
+
 const dir = await mkdtemp(path.join(tmpdir(), 'bench-poll-'));
 const server = await startServer();
 try {
@@ -57,7 +67,7 @@ try {
   console.log(`  outcomes: ${JSON.stringify(cycle.outcomes)}`);
   console.log(`  wall time: ${cycle.wallMs} ms (goal < 5000 ms)`);
   console.log(`  peak memory (max RSS of the process): ${cycle.peakRssMB} MB (goal < 150 MB)\n`);
-  console.log(JSON.stringify({ ingest, analysis, lookup, cycle }));
+  console.log(JSON.stringify({ ingest, analysis, lookup, fanout, cycle }));
 } finally {
   server.stop();
   await rm(dir, { recursive: true, force: true });
