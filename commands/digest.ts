@@ -2,7 +2,7 @@ import { ChannelUnavailableError, type CommandDefinition } from '../src/chat/com
 import { canonicalTimezone, completeTimezones, parseTimeOfDay } from '../src/chat/digest-time.ts';
 import { shortDate } from '../src/chat/relative-time.ts';
 import { t } from '../src/chat/translate.ts';
-import { composeDigest } from '../src/delivery/compose-digest.ts';
+import { composeDigest, digestSections } from '../src/delivery/compose-digest.ts';
 import { alertedAmong } from '../src/delivery/plan-alerts.ts';
 
 /**
@@ -80,6 +80,7 @@ export const digest: CommandDefinition = {
             lines,
             cards: result.cards,
             language,
+            ...(result.groups.length > 0 ? { sections: digestSections(result.groups, language) } : {}),
           });
         } catch (error) {
           if (error instanceof ChannelUnavailableError) return { lines: [t(language, 'error.channelInactive')], private: true };

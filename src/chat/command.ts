@@ -165,6 +165,11 @@ export interface ChannelMessage {
   title?: string;
   lines: string[];
   cards: Card[];
+  /**
+   * Headings over consecutive runs of `cards` (a digest grouped by company or type); the sizes add up to the
+   * number of cards. Absent: one plain list.
+   */
+  sections?: { heading: string; size: number }[];
   /** The cards' framing language (labels such as "Sources"). */
   language: Language;
 }

@@ -4,7 +4,7 @@ import { t } from '../chat/translate.ts';
 import { channelKey } from '../model/channel.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OutboxEntry } from '../store/outbox-repo.ts';
-import { composeDigest } from './compose-digest.ts';
+import { composeDigest, digestSections } from './compose-digest.ts';
 import { dueDigestSlot } from './digest-schedule.ts';
 import { alertedAmong, shortHash } from './plan-alerts.ts';
 
@@ -51,7 +51,7 @@ export async function planDigests(planning: DigestPlanning): Promise<OutboxEntry
         const title = digest.total === 1 ? t(language, 'digest.titleOne') : t(language, 'digest.title', { count: digest.total });
         planned.push(
           ...(await store.outbox.enqueue([
-            { id, channel: { platform: ref.platform, id: ref.id }, kind: 'digest', message: { title, lines, cards: digest.cards, language }, createdAt: now.toISOString() },
+            { id, channel: { platform: ref.platform, id: ref.id }, kind: 'digest', message: { title, lines, cards: digest.cards, language, ...(digest.groups.length > 0 ? { sections: digestSections(digest.groups, language) } : {}) }, createdAt: now.toISOString() },
           ])),
         );
       }

@@ -75,6 +75,8 @@ describe('alerts and digests on Discord', () => {
     const titles = (digest.message.embeds as { title: string }[]).map((e) => plain(e.title));
     expect(titles).toHaveLength(6);
     expect(titles).not.toContain(RING_LEAK.title);
+    // All six are Amazon's, which the channel follows: one group under that heading.
+    expect((digest.message.embeds as { author?: { name: string } }[]).map((embed) => embed.author?.name)).toEqual(['Unternehmen, denen ihr folgt', ...new Array(5).fill(undefined)]);
   });
 
   it('sends nothing twice, also after a restart', async () => {

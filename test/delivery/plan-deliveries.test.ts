@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadGazetteer } from '../../src/analysis/company-gazetteer.ts';
-import { composeDigest, digestWeight } from '../../src/delivery/compose-digest.ts';
+import { composeDigest, digestWeight, groupDigest } from '../../src/delivery/compose-digest.ts';
 import { alertId, planAlerts } from '../../src/delivery/plan-alerts.ts';
 import { planDigests } from '../../src/delivery/plan-digests.ts';
 import type { Incident } from '../../src/model/analysis.ts';
@@ -136,5 +136,35 @@ describe('alerts and digests together', () => {
     const digest = await composeDigest({ incidents: store.incidents, gazetteer, subscriptions: ['amazon'], lastDigestAt: '2026-11-23T00:00:00.000Z', now: NOW });
     expect(digest.cards.map((card) => card.title)).toEqual(['Incident followed', 'Incident clear', 'Incident widely', 'Incident faint']);
     expect(digest.total).toBe(4);
+  });
+});
+
+describe('groupDigest', () => {
+  it('puts followed companies first, then types shared by two or more cards, then the single ones', () => {
+    const ranked = [
+      { followed: false, type: 'breach' as const },
+      { followed: true, type: 'tracking' as const },
+      { followed: false, type: 'enforcement' as const },
+      { followed: false, type: 'breach' as const },
+      { followed: true, type: 'breach' as const },
+      { followed: false, type: undefined },
+    ];
+    expect(groupDigest(ranked)).toEqual({
+      order: [1, 4, 0, 3, 2, 5],
+      groups: [
+        { kind: 'followed', size: 2 },
+        { kind: 'type', type: 'breach', size: 2 },
+        { kind: 'other', size: 2 },
+      ],
+    });
+  });
+
+  it('keeps one plain list where a single heading would say nothing', () => {
+    const ranked = [
+      { followed: false, type: 'breach' as const },
+      { followed: false, type: 'tracking' as const },
+    ];
+    expect(groupDigest(ranked)).toEqual({ order: [0, 1], groups: [] });
+    expect(groupDigest([{ followed: true, type: 'breach' }]).groups).toEqual([{ kind: 'followed', size: 1 }]);
   });
 });

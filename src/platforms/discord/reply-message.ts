@@ -34,7 +34,17 @@ export function replyMessage(reply: Reply, language: Language): DiscordMessage {
 
 /** A message the bot posts on its own (a digest): up to ten cards in one message. */
 export function channelMessage(message: ChannelMessage): DiscordMessage {
-  return { content: content(message.title, message.lines), embeds: embeds(message.cards, message.language), components: [], allowed_mentions: { parse: [] } };
+  // A section's heading names the first embed of its run (as the embed's author line, which Discord shows as
+  // plain text): Discord has no headings between embeds. Headings are the bot's own words.
+  const headings = (message.sections ?? []).map((section) => ({ ...section, heading: truncate(section.heading, EMBED_LIMITS.fieldName) }));
+  const cards = embeds(message.cards, message.language, headings.reduce((sum, section) => sum + section.heading.length, 0));
+  let first = 0;
+  for (const section of headings) {
+    const embed = cards[first];
+    if (embed) embed.author = { name: section.heading };
+    first += section.size;
+  }
+  return { content: content(message.title, message.lines), embeds: cards, components: [], allowed_mentions: { parse: [] } };
 }
 
 /** The bot's words, markdown-escaped (they may quote user input), the title in bold; cut to 2,000 characters. */
@@ -44,10 +54,10 @@ function content(title: string | undefined, lines: readonly string[]): string {
   return text === '' ? '\u200b' : truncate(text, MAX_CONTENT);
 }
 
-/** Cards as embeds sharing Discord's 6,000-character budget per message. */
-function embeds(cards: readonly Card[], language: Language): APIEmbed[] {
+/** Cards as embeds sharing Discord's 6,000-character budget per message (less `reserved` for headings). */
+function embeds(cards: readonly Card[], language: Language, reserved = 0): APIEmbed[] {
   const shown = cards.slice(0, MAX_EMBEDS);
-  const budget = Math.floor(EMBED_LIMITS.total / Math.max(1, shown.length));
+  const budget = Math.floor((EMBED_LIMITS.total - reserved) / Math.max(1, shown.length));
   return shown.map((card) => cardEmbed(card, language, budget));
 }
 

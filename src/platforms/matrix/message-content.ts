@@ -28,21 +28,38 @@ export function replyContent(reply: Reply, language: Language, prefix: string): 
 
 /** A message the bot posts on its own (a digest): one notice with a list of cards. */
 export function channelContent(message: ChannelMessage): NoticeContent {
-  return notice(message.title, message.lines, message.cards, message.language, []);
+  return notice(message.title, message.lines, message.cards, message.language, [], message.sections);
 }
 
-function notice(title: string | undefined, lines: readonly string[], cards: readonly Card[], language: Language, hints: { label: string; command: string }[]): NoticeContent {
+function notice(
+  title: string | undefined,
+  lines: readonly string[],
+  cards: readonly Card[],
+  language: Language,
+  hints: { label: string; command: string }[],
+  sections: readonly { heading: string; size: number }[] = [],
+): NoticeContent {
   const rendered = cards.map((card) => cardText(card, language));
+  // Consecutive runs of cards, each under its heading (a grouped digest), or one list without a heading.
+  const runs: { heading?: string; cards: typeof rendered }[] = [];
+  let first = 0;
+  for (const section of sections) {
+    runs.push({ heading: section.heading, cards: rendered.slice(first, first + section.size) });
+    first += section.size;
+  }
+  if (first < rendered.length) runs.push({ cards: rendered.slice(first) });
   const plain = [
     ...(title ? [neutraliseMentions(title)] : []),
     ...lines.map(neutraliseMentions),
-    ...rendered.map((card) => `\n${card.plain}`),
+    ...runs.flatMap((run) => [...(run.heading ? [`\n${neutraliseMentions(run.heading)}:`] : []), ...run.cards.map((card) => `\n${card.plain}`)]),
     ...hints.map((hint) => `${neutraliseMentions(hint.label)}: ${neutraliseMentions(hint.command)}`),
   ];
   const html = [
     ...(title ? [`<p><b>${escapeHtml(title)}</b></p>`] : []),
     ...(lines.length > 0 ? [`<p>${lines.map(escapeHtml).join('<br>')}</p>`] : []),
-    ...(rendered.length > 0 ? [`<ul>${rendered.map((card) => `<li>${card.html}</li>`).join('')}</ul>`] : []),
+    ...runs
+      .filter((run) => run.cards.length > 0)
+      .map((run) => `${run.heading ? `<h4>${escapeHtml(run.heading)}</h4>` : ''}<ul>${run.cards.map((card) => `<li>${card.html}</li>`).join('')}</ul>`),
     ...(hints.length > 0 ? [`<p>${hints.map((hint) => `${escapeHtml(hint.label)}: <code>${escapeHtml(hint.command)}</code>`).join('<br>')}</p>`] : []),
   ];
   return {

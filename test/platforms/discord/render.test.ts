@@ -380,6 +380,20 @@ describe('channelMessage', () => {
   it('never sends empty content', () => {
     expect(channelMessage({ lines: [], cards: [card()], language: 'de' }).content.length).toBeGreaterThan(0);
   });
+
+  it('heads each section of a grouped digest on its first embed, still within 6,000 characters', () => {
+    const cards = Array.from({ length: 10 }, (_, i) => longCard(i));
+    const sections = [
+      { heading: 'Companies you follow', size: 3 },
+      { heading: 'Data breach', size: 4 },
+      { heading: 'More incidents', size: 3 },
+    ];
+    const message = channelMessage({ lines: [], cards, language: 'en', sections });
+    expect(message.embeds.map((embed) => embed.author?.name)).toEqual([
+      'Companies you follow', undefined, undefined, 'Data breach', undefined, undefined, undefined, 'More incidents', undefined, undefined,
+    ]);
+    expect(message.embeds.reduce((sum, embed) => sum + embedSize(embed), 0)).toBeLessThanOrEqual(EMBED_LIMITS.total);
+  });
 });
 
 describe('commandPayloads', () => {

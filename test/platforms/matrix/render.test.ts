@@ -97,6 +97,19 @@ describe('Matrix notices', () => {
     expect(content['m.mentions']).toEqual({});
   });
 
+  it('puts each section of a grouped digest under its heading, in its own list', () => {
+    const cards = [card(), card({ title: 'Zweiter Vorfall' }), card({ title: 'Dritter Vorfall' })];
+    const sections = [
+      { heading: 'Unternehmen, denen ihr folgt', size: 1 },
+      { heading: 'Daten an <Behörden>', size: 2 },
+    ];
+    const content = channelContent({ title: 'Übersicht', lines: [], cards, language: 'de', sections });
+    expect(content.formatted_body).toMatch(/<h4>Unternehmen, denen ihr folgt<\/h4><ul><li>.*Ring gibt Videos.*<\/li><\/ul><h4>Daten an &#60;Behörden&#62;<\/h4><ul>(<li>.*<\/li>){2}<\/ul>$/s);
+    expect(tagsOf(content.formatted_body).every((tag) => ALLOWED_TAGS.has(tag))).toBe(true);
+    const lines = content.body.split('\n');
+    expect(lines.indexOf('Unternehmen, denen ihr folgt:')).toBeLessThan(lines.indexOf('Daten an <Behörden>:'));
+  });
+
   it('writes invocations as text commands, quoting values with spaces', () => {
     expect(formatInvocation({ command: 'incidents', options: { company: 'deutsche telekom', page: 2 } }, '!')).toBe('!incidents --company "deutsche telekom" --page 2');
     expect(formatInvocation({ command: 'digest', subcommand: 'now', options: {} }, '!')).toBe('!digest now');
