@@ -6,22 +6,28 @@ import { composeDigest, digestSections } from '../src/delivery/compose-digest.ts
 import { alertedAmong } from '../src/delivery/plan-alerts.ts';
 
 /**
- * `/digest daily time:08:00 [timezone]`, `/digest off`, `/digest now` (managers): the channel's daily digest.
- * On Matrix `!digest 08:00 Europe/Berlin` means `daily`. Sending at the chosen time is the delivery stage's job.
+ * `/digest daily [time:08:00] [timezone]`, `/digest off`, `/digest now` (managers): the channel's daily digest.
+ * On Matrix `!digest 08:00 Europe/Berlin` means `daily`; without a time, the channel keeps its time or gets
+ * DIGEST_DEFAULT_TIME. Sending at the chosen time is the delivery stage's job.
  */
 export const digest: CommandDefinition = {
   name: 'digest',
   description: { en: "This channel's daily digest of new incidents", de: 'Die tägliche Übersicht neuer Vorfälle für diesen Kanal' },
   access: 'managers',
   scope: 'channels',
-  usage: ['digest daily 08:00 [Europe/Berlin]', 'digest off', 'digest now'],
+  usage: ['digest daily [08:00] [Europe/Berlin]', 'digest off', 'digest now'],
   defaultSubcommand: 'daily',
   subcommands: [
     {
       name: 'daily',
       description: { en: 'Post a digest here every day at this local time', de: 'Hier jeden Tag zu dieser Ortszeit eine Übersicht posten' },
       options: [
-        { name: 'time', kind: 'string', required: true, maxLength: 5, description: { en: 'Time of day, 24-hour HH:MM', de: 'Uhrzeit, 24-Stunden HH:MM' } },
+        {
+          name: 'time',
+          kind: 'string',
+          maxLength: 5,
+          description: { en: 'Time of day, 24-hour HH:MM (default: as set, or the bot\'s default)', de: 'Uhrzeit, 24-Stunden HH:MM (sonst wie eingestellt oder die Voreinstellung)' },
+        },
         {
           name: 'timezone',
           kind: 'string',
@@ -32,7 +38,8 @@ export const digest: CommandDefinition = {
       ],
       async handle({ options, context, services }) {
         const { language } = context;
-        const time = parseTimeOfDay(String(options.time));
+        const typedTime = options.time as string | undefined;
+        const time = typedTime === undefined ? (context.settings?.digest?.time ?? services.defaultDigestTime) : parseTimeOfDay(typedTime);
         if (time === undefined) return { lines: [t(language, 'digest.badTime', { value: String(options.time) })], private: true };
         const typedZone = options.timezone as string | undefined;
         const timezone = typedZone === undefined ? (context.settings?.digest?.timezone ?? services.defaultTimezone) : canonicalTimezone(typedZone);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import cron from 'node-cron';
-import { canonicalTimezone } from './chat/digest-time.ts';
+import { canonicalTimezone, parseTimeOfDay } from './chat/digest-time.ts';
 
 /**
  * Environment → typed, validated settings. Every variable here is documented in `.env.example`.
@@ -85,6 +85,12 @@ const EnvSchema = z.object({
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1-64 letters, digits, ".", "_", ":" or "-"').optional(),
   /** How long an instance's claim on a feed or a channel's deliveries outlives the instance (seconds). */
   LEASE_TTL_SECONDS: positiveInt(1, 3600).default(60),
+  /** The time of day a digest uses when `/digest daily` names none (HH:MM, 24-hour). */
+  DIGEST_DEFAULT_TIME: z
+    .string()
+    .refine((time) => parseTimeOfDay(time) !== undefined, 'a time of day such as 08:00')
+    .transform((time) => parseTimeOfDay(time)!)
+    .default('08:00'),
   /** The time zone a digest uses when `/digest daily` names none. */
   DIGEST_DEFAULT_TZ: z
     .string()
@@ -114,6 +120,8 @@ export interface Config {
   /** Set when MATRIX_HOMESERVER_URL is: the bot runs on Matrix. */
   matrix?: MatrixConfig;
   digestDefaultTimezone: string;
+  /** HH:MM: the time `/digest daily` uses when none is given. */
+  digestDefaultTime: string;
   delivery: { cron: string; graceMs: number; announceEmpty: boolean };
   /** How instances sharing a store share the work (see src/store/leases.ts). */
   instance: { id?: string; leaseTtlMs: number };
@@ -205,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : {}),
     digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
+    digestDefaultTime: e.DIGEST_DEFAULT_TIME,
     delivery: { cron: e.DELIVERY_CRON, graceMs: e.DIGEST_GRACE_HOURS * 3_600_000, announceEmpty: e.DIGEST_NOTHING_NEW === 'true' },
     instance: { ...(e.INSTANCE_ID !== undefined ? { id: e.INSTANCE_ID } : {}), leaseTtlMs: e.LEASE_TTL_SECONDS * 1000 },
     storeUrl: e.STORE_URL,

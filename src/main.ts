@@ -77,6 +77,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     version: VERSION,
     homepage: HOMEPAGE,
     defaultTimezone: config.digestDefaultTimezone,
+    defaultDigestTime: config.digestDefaultTime,
     now: () => new Date(),
     post: async (channel, message) => {
       const platform = posters.get(channel.platform);

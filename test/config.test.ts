@@ -91,6 +91,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DIGEST_DEFAULT_TZ: 'Berlin' })).toThrow(/DIGEST_DEFAULT_TZ: expected an IANA time zone/);
   });
 
+  it('takes the default digest time as HH:MM, and the instance settings for a shared store', () => {
+    expect(loadConfig({}).digestDefaultTime).toBe('08:00');
+    expect(loadConfig({ DIGEST_DEFAULT_TIME: '7' }).digestDefaultTime).toBe('07:00');
+    expect(() => loadConfig({ DIGEST_DEFAULT_TIME: '25:00' })).toThrow(/DIGEST_DEFAULT_TIME/);
+    expect(loadConfig({}).instance).toEqual({ leaseTtlMs: 60_000 });
+    expect(loadConfig({ INSTANCE_ID: 'bot-1', LEASE_TTL_SECONDS: '10' }).instance).toEqual({ id: 'bot-1', leaseTtlMs: 10_000 });
+    expect(() => loadConfig({ INSTANCE_ID: 'no spaces' })).toThrow(/INSTANCE_ID/);
+  });
+
   it('rejects a back-off cap below its base', () => {
     expect(() => loadConfig({ BACKOFF_BASE_SECONDS: '600', BACKOFF_MAX_SECONDS: '60' })).toThrowError(/BACKOFF_MAX_SECONDS/);
   });

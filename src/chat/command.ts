@@ -130,7 +130,9 @@ export interface ChatServices {
   version: string;
   /** Where to read more and report problems. */
   homepage: string;
+  /** Where `/digest daily` falls back to when no zone (or time, HH:MM) is given: DIGEST_DEFAULT_TZ, DIGEST_DEFAULT_TIME. */
   defaultTimezone: string;
+  defaultDigestTime: string;
   now(): Date;
   /** Posts a message (a digest preview) to a channel, outside the command's own reply. */
   post(channel: ChannelRef, message: ChannelMessage): Promise<void>;

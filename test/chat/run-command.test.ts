@@ -74,6 +74,7 @@ describe('the command runner with the real commands', () => {
       version: '9.9.9',
       homepage: 'https://example.org/privacy-radar',
       defaultTimezone: 'Europe/Berlin',
+      defaultDigestTime: '07:30',
       now: () => NOW,
       post: async (channel, message) => {
         if (postFailure) throw postFailure;
@@ -165,6 +166,14 @@ describe('the command runner with the real commands', () => {
     const settings = await r.run(request('subscriptions'));
     expect(settings.lines).toEqual(['Alerts for: O2, Telefónica', 'Daily digest: 07:05 (Europe/Berlin)', 'Language: English']);
     expect(await store.channels.subscribersOf(['o2'])).toEqual([{ platform: 'discord', id: 'chan-1' }]);
+  });
+
+  it('takes the default digest time when none is given, and keeps a channel\'s own time when only the zone changes', async () => {
+    const r = runner();
+    const elsewhere = { channel: { platform: 'discord' as const, id: 'chan-defaults', isDirect: false } };
+    expect((await r.run(request('digest', {}, elsewhere))).lines[0]).toBe('This channel gets a daily digest at 07:30 (Europe/Berlin).');
+    await r.run(request('digest', { time: '06:15' }, elsewhere));
+    expect((await r.run(request('digest', { timezone: 'America/New_York' }, elsewhere))).lines[0]).toBe('This channel gets a daily digest at 06:15 (America/New_York).');
   });
 
   it('previews the digest with /digest now: subscribed companies first, nothing posted when nothing is new', async () => {
