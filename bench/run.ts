@@ -44,6 +44,14 @@ const analysis = await runScript('analysis-throughput.ts', []);
 console.log(`Analysis: language, companies, relevance, types and summary of generated ~${analysis.averageBytes}-byte articles, one core`);
 console.log(`  ${analysis.articlesPerSecond} articles/s (goal ≥ 300)\n`);
 
+const hostile = await runScript('hostile-inputs.ts', []);
+const hostileTargets = hostile.targets as Record<string, { inputs: number; worstMs: number; worstInput: string; worstCpuMs: number }>;
+console.log(`Hostile inputs: the slowest single input per target, nasty corpus and a fixed-seed fast-check sample (goal < ${hostile.goalMs} ms each)`);
+for (const [target, result] of Object.entries(hostileTargets)) {
+  console.log(`  ${target.padEnd(17)} ${String(result.worstMs).padStart(5)} ms (CPU ${result.worstCpuMs} ms)  slowest of ${result.inputs}: ${result.worstInput}`);
+}
+console.log(`  all within the goal: ${hostile.withinGoal ? 'yes' : 'no'}\n`);
+
 const lookup = await runScript('incident-lookup.ts', []);
 console.log(`/incidents look-up in a SQLite store of ${lookup.incidents} incidents (a parent with its subsidiaries, 5 per page)`);
 console.log(`  median ${lookup.medianMs} ms, p95 ${lookup.p95Ms} ms (goal: median < 5 ms)\n`);
@@ -67,7 +75,7 @@ try {
   console.log(`  outcomes: ${JSON.stringify(cycle.outcomes)}`);
   console.log(`  wall time: ${cycle.wallMs} ms (goal < 5000 ms)`);
   console.log(`  peak memory (max RSS of the process): ${cycle.peakRssMB} MB (goal < 150 MB)\n`);
-  console.log(JSON.stringify({ ingest, analysis, lookup, fanout, cycle }));
+  console.log(JSON.stringify({ ingest, analysis, hostile, lookup, fanout, cycle }));
 } finally {
   server.stop();
   await rm(dir, { recursive: true, force: true });

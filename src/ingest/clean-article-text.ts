@@ -435,8 +435,10 @@ function collectStory(lines: readonly Line[], rules: Rules, title: string | unde
 export function cleanArticleText(text: string, options: CleanOptions = {}): string {
   if (typeof text !== 'string') return '';
   const rules = rulesFor(options.language);
+  // The cut may halve a surrogate pair (an emoji); a lone half is not text, and becomes U+FFFD.
   const lines = text
     .slice(0, MAX_ARTICLE_CHARS)
+    .toWellFormed()
     .split('\n')
     .map(foldWhitespace)
     .filter((line) => line !== '')

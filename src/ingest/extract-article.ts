@@ -28,6 +28,17 @@ const MAX_HTML_CHARS = 5 * 1024 * 1024;
 const MAX_ELEMENTS = 20_000;
 const MAX_DEPTH = 100;
 
+/**
+ * Readability scores and cleans every container by walking everything inside it, so its work grows with the
+ * elements times their depth: a page within the markup budget above, 19,000 elements under 98 nested divs, took
+ * 15 seconds. So what Readability will read — the document once clutter is removed, which takes navigation,
+ * comments and footers off real pages — must also stay within these: at most this many elements, and at most
+ * this sum of every element's depth (its number of element ancestors). A page at these limits takes about a
+ * second; a long real article stays far below both (bench/hostile-inputs.ts measures it).
+ */
+const MAX_READ_ELEMENTS = 8_000;
+const MAX_READ_DEPTH_SUM = 100_000;
+
 /** Longest title and byline kept; anything longer is not a title. */
 const MAX_TITLE_CHARS = 300;
 const MAX_BYLINE_CHARS = 200;
@@ -40,8 +51,8 @@ interface PageElement {
   readonly tagName: string;
   readonly textContent: string | null;
   readonly children: ArrayLike<PageElement>;
+  readonly parentElement: PageElement | null;
   getAttribute(name: string): string | null;
-  querySelector(selectors: string): PageElement | null;
   querySelectorAll(selectors: string): ArrayLike<PageElement>;
   remove(): void;
 }
@@ -110,8 +121,19 @@ const PROTECTED_TAGS = new Set(['HTML', 'BODY', 'MAIN', 'ARTICLE']);
 /** Whatever holds one of these holds the article: a wrapper named "with-sidebar-ads" must stay. */
 const ARTICLE_MARKERS = 'main, [itemprop="articleBody"], h1';
 
-function holdsArticle(element: PageElement): boolean {
-  return element.tagName === 'H1' || element.querySelector(ARTICLE_MARKERS) !== null;
+/**
+ * The elements that hold the article: every h1 and every ancestor of a marker. Found in one walk up from each
+ * marker, stopping where an earlier walk passed (markers come in document order, ancestors first), rather than
+ * by searching each candidate's subtree: nested boxes named after clutter made that quadratic. Removing
+ * elements that hold no marker never changes the set.
+ */
+function articleHolders(document: PageDocument): Set<PageElement> {
+  const holders = new Set<PageElement>();
+  for (const marker of Array.from(document.querySelectorAll(ARTICLE_MARKERS))) {
+    if (marker.tagName === 'H1') holders.add(marker);
+    for (let parent = marker.parentElement; parent !== null && !holders.has(parent); parent = parent.parentElement) holders.add(parent);
+  }
+  return holders;
 }
 
 /** The words of a class or id token: "relatedArticles", "teaser_list", "ad-slot" → words. */
@@ -134,12 +156,32 @@ function hasClutterName(element: PageElement): boolean {
 
 function removeClutter(document: PageDocument): void {
   for (const element of Array.from(document.querySelectorAll(REMOVE_SELECTOR))) element.remove();
+  const holders = articleHolders(document);
   for (const element of Array.from(document.querySelectorAll(GUARDED_SELECTOR))) {
-    if (!holdsArticle(element)) element.remove();
+    if (!holders.has(element)) element.remove();
   }
   for (const element of Array.from(document.querySelectorAll('[class], [id]'))) {
-    if (!PROTECTED_TAGS.has(element.tagName) && hasClutterName(element) && !holdsArticle(element)) element.remove();
+    if (!PROTECTED_TAGS.has(element.tagName) && hasClutterName(element) && !holders.has(element)) element.remove();
   }
+}
+
+/**
+ * Whether the document left for Readability exceeds its budget. One pass in document order, where every
+ * parent comes before its children, so each element's depth is its parent's plus one.
+ */
+function exceedsReadingBudget(document: PageDocument): boolean {
+  const elements = Array.from(document.querySelectorAll('*'));
+  if (elements.length > MAX_READ_ELEMENTS) return true;
+  const depths = new Map<PageElement, number>();
+  let depthSum = 0;
+  for (const element of elements) {
+    const parent = element.parentElement;
+    const depth = parent === null ? 0 : (depths.get(parent) ?? 0) + 1;
+    depths.set(element, depth);
+    depthSum += depth;
+    if (depthSum > MAX_READ_DEPTH_SUM) return true;
+  }
+  return false;
 }
 
 function foldWhitespace(text: string | null | undefined): string {
@@ -169,9 +211,18 @@ function isSiteLinkList(list: PageElement, page: URL): boolean {
   );
 }
 
+function isInList(element: PageElement): boolean {
+  for (let parent = element.parentElement; parent !== null; parent = parent.parentElement) {
+    if (parent.tagName === 'UL' || parent.tagName === 'OL') return true;
+  }
+  return false;
+}
+
 /**
  * Removes lists of links to the site's own other pages: related articles, topic pages. Links to
- * other sites may be the story's sources, so only the page's own host counts.
+ * other sites may be the story's sources, so only the page's own host counts. Only outermost
+ * lists are judged (a nested one goes with its list): judging every level of lists nested in
+ * lists would read the innermost items once per level.
  */
 function removeSiteLinkLists(document: PageDocument, pageUrl: string): void {
   let page: URL;
@@ -181,7 +232,7 @@ function removeSiteLinkLists(document: PageDocument, pageUrl: string): void {
     return;
   }
   for (const list of Array.from(document.querySelectorAll('ul, ol'))) {
-    if (isSiteLinkList(list, page)) list.remove();
+    if (!isInList(list) && isSiteLinkList(list, page)) list.remove();
   }
 }
 
@@ -218,6 +269,7 @@ function extract(html: string, pageUrl: string): ExtractedArticle | undefined {
   const document = parsePage(page);
   removeClutter(document);
   removeSiteLinkLists(document, pageUrl);
+  if (exceedsReadingBudget(document)) return undefined;
   const article = new Readability(document).parse();
   if (!article?.content) return undefined;
   const title = boundedText(article.title, MAX_TITLE_CHARS);

@@ -234,11 +234,38 @@ function xmlValueProcessors(format: FeedFormat): Array<(value: unknown, name: st
   return format === 'atom' ? [linear, keepAtomDateRaw] : [linear];
 }
 
+/** The part of rss-parser's (untyped) internals that reads one Atom entry. */
+interface AtomEntryReader {
+  parseItemAtom(entry: unknown): unknown;
+}
+
+/**
+ * xml2js turns an element without child elements into a string ('' when empty), and rss-parser
+ * reads an Atom entry's `entry.link` — on a string, the legacy `String.prototype.link` method — and
+ * throws: one `<entry/>` would fail the whole feed. Such an entry is read as an empty one instead,
+ * which normalising drops.
+ */
+function readTextEntriesAsEmpty(parser: Parser): Parser {
+  const reader = parser as unknown as AtomEntryReader;
+  const parseItemAtom = reader.parseItemAtom.bind(parser);
+  reader.parseItemAtom = (entry) => parseItemAtom(typeof entry === 'object' && entry !== null ? entry : {});
+  return parser;
+}
+
+/**
+ * What xml2js makes of an element holding nothing but whitespace: by default the whitespace itself,
+ * which bypasses the value processors — and rss-parser then throws on `new Date('\n')` for an Atom
+ * `<updated>` with a line break in it, failing the whole feed. An empty string it skips.
+ */
+function emptyElementValue(): string {
+  return '';
+}
+
 /** Per call: the parser holds state while parsing, and the options depend on the format. */
 function createParser(format: FeedFormat): Parser {
-  return new Parser({
+  const parser = new Parser({
     defaultRSS: 2,
-    xml2js: { valueProcessors: xmlValueProcessors(format) },
+    xml2js: { valueProcessors: xmlValueProcessors(format), emptyTag: emptyElementValue },
     customFields: {
       feed: ['dc:language'],
       item: [
@@ -250,6 +277,7 @@ function createParser(format: FeedFormat): Parser {
       ],
     },
   });
+  return format === 'atom' ? readTextEntriesAsEmpty(parser) : parser;
 }
 
 type ParserOutput = Awaited<ReturnType<Parser['parseString']>>;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Card } from '../../src/model/card.ts';
 import { renderCardText } from '../../src/platforms/console/render-card.ts';
+import { truncate } from '../../src/platforms/discord/escape-markdown.ts';
+import { cut } from '../../src/platforms/matrix/escape-html.ts';
 
 describe('renderCardText', () => {
   const card: Card = {
@@ -31,5 +33,17 @@ describe('renderCardText', () => {
     const text = renderCardText({ ...card, title: 'Evil\u001b[2J\u001b]0;pwned\u0007 title\u202e', summary: 'x\u0000y' });
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u202e]/);
     expect(text).toContain('Evil');
+  });
+});
+
+describe('cutting text at an emoji', () => {
+  it('never leaves half of a surrogate pair on Discord or Matrix', () => {
+    const text = `${'a'.repeat(8)}😀${'b'.repeat(20)}`;
+    for (const max of [9, 10, 11]) {
+      for (const result of [truncate(text, max), cut(text, max)]) {
+        expect(result.length).toBeLessThanOrEqual(max);
+        expect(result.isWellFormed()).toBe(true);
+      }
+    }
   });
 });

@@ -18,7 +18,8 @@ export function escapeMarkdown(text: string): string {
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 1) return '…'.slice(0, max);
-  let cut = text.slice(0, max - 1);
+  // Never split a surrogate pair (an emoji): half of one is invalid text, which Discord may reject.
+  let cut = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '');
   const space = cut.search(/\s\S*$/);
   if (space > max * 0.6) cut = cut.slice(0, space);
   // Never end on a lone escaping backslash: it would escape the ellipsis.

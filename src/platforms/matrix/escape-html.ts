@@ -25,7 +25,8 @@ export function safeHref(url: string): string | undefined {
 /** Text cut to `max` characters at a word boundary, with an ellipsis. */
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
-  const head = text.slice(0, max - 1);
+  // Never split a surrogate pair (an emoji): half of one is invalid text.
+  const head = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '');
   const space = head.search(/\s\S*$/);
   return `${(space > max * 0.6 ? head.slice(0, space) : head).trimEnd()}…`;
 }
