@@ -166,6 +166,7 @@ async function measure(count: number): Promise<void> {
     const config = loadConfig({
       STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
       FEEDS_DIR: path.join(dir, 'feeds'),
+      ALLOW_PRIVATE_FEEDS: 'true',
       DISCORD_TOKEN: 'bench-token-0123456789abcdef',
       DISCORD_API_BASE: standIn.apiBase,
       LOG_LEVEL: 'error',

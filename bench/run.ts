@@ -75,7 +75,11 @@ try {
   console.log(`  outcomes: ${JSON.stringify(cycle.outcomes)}`);
   console.log(`  wall time: ${cycle.wallMs} ms (goal < 5000 ms)`);
   console.log(`  peak memory (max RSS of the process): ${cycle.peakRssMB} MB (goal < 150 MB)\n`);
-  console.log(JSON.stringify({ ingest, analysis, hostile, lookup, fanout, cycle }));
+  const idle = await runScript('idle-footprint.ts', [String(FEEDS), '10000']);
+  console.log(`Idle footprint: the app with ${idle.feeds} feeds and ${idle.channels} channels configured, after a poll cycle (all 304) and a delivery planning round`);
+  console.log(`  resident memory ${idle.rssMB} MB (peak ${idle.peakRssMB} MB; goal < 300 MB), live heap ${idle.liveHeapMB} MB; poll ${idle.pollMs} ms, planning ${idle.planningMs} ms\n`);
+  console.log('(The 30-day soak, about a quarter of an hour: npm run bench:soak. A year of store growth: node bench/store-size.ts.)\n');
+  console.log(JSON.stringify({ ingest, analysis, hostile, lookup, fanout, cycle, idle }));
 } finally {
   server.stop();
   await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,9 @@ import { canonicalTimezone, completeTimezones, parseTimeOfDay } from '../src/cha
 import { shortDate } from '../src/chat/relative-time.ts';
 import { t } from '../src/chat/translate.ts';
 import { composeDigest, digestSections } from '../src/delivery/compose-digest.ts';
+import { incidentAudience, userFeedMap } from '../src/delivery/incident-audience.ts';
 import { alertedAmong } from '../src/delivery/plan-alerts.ts';
+import type { Incident } from '../src/model/analysis.ts';
 
 /**
  * `/digest daily [time:08:00] [timezone]`, `/digest off`, `/digest now` (managers): the channel's daily digest.
@@ -68,11 +70,13 @@ export const digest: CommandDefinition = {
       options: [],
       async handle({ context, services }) {
         const { language, prefix, settings } = context;
+        const userFeeds = userFeedMap(await services.store.userFeeds.all());
         const result = await composeDigest({
           incidents: services.store.incidents,
           gazetteer: services.gazetteer,
           subscriptions: settings?.subscriptions ?? [],
           exclude: alertedAmong(services.store.outbox, context.channel),
+          visible: (incident: Incident) => incidentAudience(incident, userFeeds)(context.channel),
           ...(settings?.lastDigestAt ? { lastDigestAt: settings.lastDigestAt } : {}),
           now: services.now(),
         });

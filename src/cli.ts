@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './log.ts';
 import { analyzeCommand } from './cli/analyze-command.ts';
 import { unknownCompaniesCommand } from './cli/companies-command.ts';
 import { feedsCheckCommand } from './cli/feeds-check-command.ts';
+import { forgetCommand, serverToForget } from './cli/forget-command.ts';
 import { incidentsCommand } from './cli/incidents-command.ts';
 import { pollCommand } from './cli/poll-command.ts';
 import { runCommand } from './cli/run-command.ts';
@@ -27,6 +28,9 @@ Usage:
                                          a company's incidents (with its subsidiaries), newest first
   privacy-radar companies unknown [--limit N] [--json]
                                          organisations in privacy stories that the gazetteer does not know
+  privacy-radar forget --guild <id> | --room <id>
+                                         delete everything stored about a Discord server or a Matrix room now
+                                         (otherwise FORGET_AFTER_DAYS after it removed the bot)
   privacy-radar help | --version
 
 Configuration comes from the environment and ./.env; see .env.example.
@@ -120,6 +124,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit must be a whole number from 1 to 500');
         const { config, log } = setUp(io);
         return await unknownCompaniesCommand(config, log, io, { limit, json: values.json === true });
+      }
+      case 'forget': {
+        const { values } = parseArgs({ args: rest, options: { guild: { type: 'string' }, room: { type: 'string' } }, strict: true });
+        const server = serverToForget(values);
+        const { config, log } = setUp(io);
+        return await forgetCommand(server, config, log, io);
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);

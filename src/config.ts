@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { canonicalTimezone, parseTimeOfDay } from './chat/digest-time.ts';
@@ -9,6 +10,11 @@ import { canonicalTimezone, parseTimeOfDay } from './chat/digest-time.ts';
  */
 
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A DNS host name (labels of letters, digits and hyphens). */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** RETENTION_DAYS and FORGET_AFTER_DAYS when unset. */
+export const DEFAULT_RETENTION = { days: 90, forgetAfterDays: 30 } as const;
 
 const EnvSchema = z.object({
   STORE_URL: z
@@ -32,6 +38,11 @@ const EnvSchema = z.object({
   FETCH_MAX_BYTES: positiveInt(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
   FETCH_CONCURRENCY: positiveInt(1, 256).default(8),
   FETCH_PER_HOST_CONCURRENCY: positiveInt(1, 32).default(2),
+  /**
+   * Lets feeds (and the article links in them) be fetched from loopback, private and other non-public addresses,
+   * for feeds on the operator's own network. Cloud metadata addresses stay refused either way.
+   */
+  ALLOW_PRIVATE_FEEDS: z.enum(['true', 'false']).default('false'),
   /** Upper bound on how long a feed's Cache-Control max-age may delay its next fetch. */
   FEED_MAX_CACHE_SECONDS: positiveInt(0, 24 * 3600).default(3600),
   /** Back-off after a failure: BACKOFF_BASE_SECONDS × 2^(failures−1), capped. */
@@ -85,6 +96,15 @@ const EnvSchema = z.object({
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1-64 letters, digits, ".", "_", ":" or "-"').optional(),
   /** How long an instance's claim on a feed or a channel's deliveries outlives the instance (seconds). */
   LEASE_TTL_SECONDS: positiveInt(1, 3600).default(60),
+  /**
+   * Seen-item ids and article texts are kept this many days (an item still in its feed is kept however old); incidents
+   * stay. 0 keeps everything.
+   */
+  RETENTION_DAYS: positiveInt(0, 3650).default(DEFAULT_RETENTION.days),
+  /** A server's (or room's) settings are deleted this many days after it removed the bot, unless the bot is back by then. */
+  FORGET_AFTER_DAYS: positiveInt(1, 3650).default(DEFAULT_RETENTION.forgetAfterDays),
+  /** How many outlets of its own a server may add with `/feeds add`; 0 turns adding off. */
+  USER_FEEDS_PER_SERVER: positiveInt(0, 1000).default(20),
   /** The time of day a digest uses when `/digest daily` names none (HH:MM, 24-hour). */
   DIGEST_DEFAULT_TIME: z
     .string()
@@ -97,7 +117,17 @@ const EnvSchema = z.object({
     .refine((zone) => canonicalTimezone(zone) !== undefined, 'an IANA time zone such as Europe/Berlin')
     .transform((zone) => canonicalTimezone(zone)!)
     .default('Europe/Berlin'),
+  /** Serves /healthz and /metrics on this port; unset: no health server. */
+  HEALTH_PORT: positiveInt(1, 65535).optional(),
+  /** The address the health server listens on; loopback by default, since /metrics is not meant for everyone. */
+  HEALTH_HOST: z
+    .string()
+    .refine((host) => isIP(host) !== 0 || HOST_NAME.test(host), 'an IP address or host name such as 127.0.0.1, ::1 or 0.0.0.0')
+    .default('127.0.0.1'),
 });
+
+/** Every environment variable the bot reads (documented in .env.example and the README; a test keeps them in step). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export interface Config {
   storeUrl: string;
@@ -112,6 +142,8 @@ export interface Config {
     maxBytes: number;
     maxConcurrency: number;
     perHostConcurrency: number;
+    /** ALLOW_PRIVATE_FEEDS: fetch from non-public addresses too (see src/ingest/address-guard.ts). */
+    allowPrivateAddresses: boolean;
   };
   feedMaxCacheSeconds: number;
   backoff: { baseSeconds: number; maxSeconds: number };
@@ -122,11 +154,17 @@ export interface Config {
   digestDefaultTimezone: string;
   /** HH:MM: the time `/digest daily` uses when none is given. */
   digestDefaultTime: string;
+  /** How many feeds of its own a server may add; 0: none. */
+  userFeedsPerServer: number;
   delivery: { cron: string; graceMs: number; announceEmpty: boolean };
   /** How instances sharing a store share the work (see src/store/leases.ts). */
   instance: { id?: string; leaseTtlMs: number };
+  /** What is kept how long (see src/maintenance/run-maintenance.ts): days; `days` 0 keeps news records forever. */
+  retention: { days: number; forgetAfterDays: number };
   /** Set when an LLM endpoint is configured; summaries fall back to the extractive one on any failure. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
+  /** Set when HEALTH_PORT is: where /healthz and /metrics are served (see src/operations/health-server.ts). */
+  health?: { host: string; port: number };
 }
 
 export interface MatrixConfig {
@@ -214,8 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
     digestDefaultTime: e.DIGEST_DEFAULT_TIME,
+    userFeedsPerServer: e.USER_FEEDS_PER_SERVER,
     delivery: { cron: e.DELIVERY_CRON, graceMs: e.DIGEST_GRACE_HOURS * 3_600_000, announceEmpty: e.DIGEST_NOTHING_NEW === 'true' },
     instance: { ...(e.INSTANCE_ID !== undefined ? { id: e.INSTANCE_ID } : {}), leaseTtlMs: e.LEASE_TTL_SECONDS * 1000 },
+    retention: { days: e.RETENTION_DAYS, forgetAfterDays: e.FORGET_AFTER_DAYS },
     storeUrl: e.STORE_URL,
     feedsDir: e.FEEDS_DIR,
     pollCron: e.POLL_CRON,
@@ -228,9 +268,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBytes: e.FETCH_MAX_BYTES,
       maxConcurrency: e.FETCH_CONCURRENCY,
       perHostConcurrency: e.FETCH_PER_HOST_CONCURRENCY,
+      allowPrivateAddresses: e.ALLOW_PRIVATE_FEEDS === 'true',
     },
     feedMaxCacheSeconds: e.FEED_MAX_CACHE_SECONDS,
     backoff: { baseSeconds: e.BACKOFF_BASE_SECONDS, maxSeconds: e.BACKOFF_MAX_SECONDS },
+    ...(e.HEALTH_PORT !== undefined ? { health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT } } : {}),
   };
 }
 

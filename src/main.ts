@@ -14,7 +14,9 @@ import { createMatrixBot } from './platforms/matrix/matrix-bot.ts';
 import { loadFeedCatalogue, type FeedCatalogue } from './ingest/feed-catalogue.ts';
 import { createHttpFetcher, type HttpFetcher } from './ingest/http-fetcher.ts';
 import { pollFeeds, type PollCycleReport, type PollOptions } from './ingest/poll-feeds.ts';
+import { probeFeed } from './ingest/probe-feed.ts';
 import type { Logger } from './log.ts';
+import { runMaintenance, type MaintenanceReport } from './maintenance/run-maintenance.ts';
 import type { FeedConfig } from './model/feed.ts';
 import type { Article } from './model/item.ts';
 import { newIncidentId } from './store/incident-repo.ts';
@@ -43,6 +45,13 @@ export interface App {
   readonly delivery: Delivery;
   /** Connects the chat platforms the configuration turns on (DISCORD_TOKEN, MATRIX_HOMESERVER_URL); their names. */
   startPlatforms(): Promise<Platform[]>;
+  /** Each configured platform and whether it is connected now (not yet started counts as not connected). */
+  platformStatus(): Partial<Record<Platform, boolean>>;
+  /**
+   * The daily sweep (retention and forgetting): prunes seen items and article texts past RETENTION_DAYS, and deletes the
+   * settings of servers that removed the bot more than FORGET_AFTER_DAYS ago. One instance at a time; bounded per run.
+   */
+  maintain(now?: Date): Promise<MaintenanceReport>;
   /** Disconnects the platforms, then closes the fetcher and the store (in-flight store writes finish first). Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +61,7 @@ interface PlatformConnection {
   start(): Promise<void>;
   /** `deliveryId` makes a repeated send harmless (Discord nonce, Matrix transaction id). */
   post(channelId: string, message: ChannelMessage, deliveryId?: string): Promise<void>;
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -78,6 +88,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     homepage: HOMEPAGE,
     defaultTimezone: config.digestDefaultTimezone,
     defaultDigestTime: config.digestDefaultTime,
+    probeFeed: (url) => probeFeed(url, fetcher),
+    userFeedLimit: config.userFeedsPerServer,
+    retention: config.retention,
     now: () => new Date(),
     post: async (channel, message) => {
       const platform = posters.get(channel.platform);
@@ -150,9 +163,16 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       }
       return [...posters.keys()];
     },
-    poll: ({ onArticle, ...options } = {}) =>
+    platformStatus() {
+      const status: Partial<Record<Platform, boolean>> = {};
+      if (config.discord) status.discord = posters.get('discord')?.connected() ?? false;
+      if (config.matrix) status.matrix = posters.get('matrix')?.connected() ?? false;
+      return status;
+    },
+    poll: async ({ onArticle, ...options } = {}) =>
       pollFeeds(
-        feeds,
+        // The catalogue's outlets and those servers added (read once however many servers added one).
+        [...feeds, ...(await store.userFeeds.all()).map((added) => added.feed).filter((added) => !feeds.some((feed) => feed.id === added.id))],
         {
           store,
           fetcher,
@@ -172,6 +192,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         },
         options,
       ),
+    maintain: (now = new Date()) =>
+      runMaintenance(store, { retentionDays: config.retention.days, forgetAfterDays: config.retention.forgetAfterDays }, now, log),
     close: () =>
       (closing ??= (async () => {
         await Promise.allSettled([...posters.values()].map((platform) => platform.stop()));

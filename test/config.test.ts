@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
   });
 
+  it('refuses private feed addresses unless ALLOW_PRIVATE_FEEDS is true', () => {
+    expect(loadConfig({}).fetch.allowPrivateAddresses).toBe(false);
+    expect(loadConfig({ ALLOW_PRIVATE_FEEDS: 'false' }).fetch.allowPrivateAddresses).toBe(false);
+    expect(loadConfig({ ALLOW_PRIVATE_FEEDS: 'true' }).fetch.allowPrivateAddresses).toBe(true);
+    expect(() => loadConfig({ ALLOW_PRIVATE_FEEDS: 'yes' })).toThrowError(/^ALLOW_PRIVATE_FEEDS: expected one of true, false, got "yes"$/);
+  });
+
   it('configures the optional LLM summariser only with a base URL and a model', () => {
     expect(loadConfig({}).llm).toBeUndefined();
     expect(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'k' }).llm).toEqual({

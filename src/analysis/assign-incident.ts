@@ -39,6 +39,12 @@ export async function assignIncident(
   gazetteer: Lineage,
   newId: (firstSeen: string, articleKey: string) => string,
   findSame: typeof findSameIncident = findSameIncident,
+  /**
+   * When the incident counts as recorded (`recordedAt`; digests cover what was recorded since the last one).
+   * Callers filing under the delivery planning lock pass the time of filing, so that every incident falls into
+   * exactly one digest's window; default: when the article was ingested.
+   */
+  filedAt: string = article.firstSeen,
 ): Promise<Assignment> {
   const source: IncidentSource = {
     articleKey: article.key,
@@ -87,7 +93,7 @@ export async function assignIncident(
     language: analysis.language,
     firstSeen: article.published,
     lastSeen: article.published,
-    recordedAt: article.firstSeen,
+    recordedAt: filedAt,
     relevance: analysis.relevance.score,
     sources: [source],
     signature: incidentSignature(candidate),

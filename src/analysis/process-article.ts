@@ -36,6 +36,8 @@ export interface ArticleProcessorDeps {
    * Called again if the same article is handed over again after a crash (planning is idempotent).
    */
   onNewIncident?: (incident: Incident) => Promise<void>;
+  /** The clock for `recordedAt` (the time of filing). Default: the system clock. */
+  now?: () => Date;
 }
 
 /**
@@ -52,7 +54,8 @@ export function createArticleProcessor(deps: ArticleProcessorDeps): (article: Ar
     if (!extractive.relevance.relevant) return { analysis: extractive };
     const analysis = deps.llm ? await withLlmSummary(article, extractive, deps.llm, deps.log) : extractive;
     const assignment = await serialise(async () => {
-      const filed = await assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId);
+      const filedAt = (deps.now ?? (() => new Date()))().toISOString();
+      const filed = await assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId, undefined, filedAt);
       await deps.unknownCompanies?.record(analysis.unknownCompanies, { key: article.key, url: article.url, at: article.published });
       // History a feed's first poll found is filed, not announced: no alerts about old news.
       if (filed.isNew && article.announce) await deps.onNewIncident?.(filed.incident);

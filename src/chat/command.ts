@@ -2,6 +2,7 @@ import type { Gazetteer } from '../analysis/company-gazetteer.ts';
 import type { Card } from '../model/card.ts';
 import type { ChannelRef, ChannelSettings } from '../model/channel.ts';
 import type { FeedConfig, Language } from '../model/feed.ts';
+import type { FeedProbe } from '../ingest/probe-feed.ts';
 import type { Store } from '../store/open-store.ts';
 
 /**
@@ -69,6 +70,9 @@ export interface CommandAction {
 export interface Subcommand extends CommandAction {
   name: string;
   description: Localised;
+  /** Stricter than the command's own: `/feeds` is for everyone, `/feeds add` for managers in a channel. */
+  access?: Access;
+  scope?: Scope;
 }
 
 interface CommandBase {
@@ -134,6 +138,12 @@ export interface ChatServices {
   defaultTimezone: string;
   defaultDigestTime: string;
   now(): Date;
+  /** Fetches a URL a user gave once and reads it as a feed (public addresses only, unless configured). */
+  probeFeed(url: string): Promise<FeedProbe>;
+  /** How many feeds of its own a server may add (USER_FEEDS_PER_SERVER); 0 turns `/feeds add` off. */
+  userFeedLimit: number;
+  /** What `/about` tells about keeping data: RETENTION_DAYS (0: no limit) and FORGET_AFTER_DAYS. Absent: the defaults. */
+  retention?: { days: number; forgetAfterDays: number };
   /** Posts a message (a digest preview) to a channel, outside the command's own reply. */
   post(channel: ChannelRef, message: ChannelMessage): Promise<void>;
 }

@@ -12,6 +12,7 @@ import {
   type OptionDefinition,
   type OptionValues,
   type Reply,
+  type Subcommand,
 } from './command.ts';
 import { t } from './translate.ts';
 
@@ -71,16 +72,19 @@ export function createCommandRunner(commands: readonly CommandDefinition[], serv
     const refusal = (text: string): Reply => ({ lines: [text], private: true });
     const command = byName.get(request.invocation.command);
     if (!command) return refusal(t(language, 'error.unknownCommand', { name: request.invocation.command.slice(0, 32), prefix }));
-    if (command.scope === 'channels' && context.channel.isDirect) {
-      return refusal(t(language, 'error.needsChannel', { prefix, command: command.name }));
-    }
-    if (command.access === 'managers' && !context.isManager) {
-      return refusal(t(language, 'error.needsManager', { prefix, command: command.name, requirement: context.managerRequirement[language] }));
-    }
     const action = resolveAction(command, request.invocation.subcommand);
     if (!action) {
       const choices = (command.subcommands ?? []).map((s) => s.name).join(', ');
       return refusal(t(language, 'error.unknownSubcommand', { prefix, command: command.name, choices }));
+    }
+    // A subcommand may ask for more than its command (`/feeds add`); it is named in the refusal then.
+    const sub = command.subcommands ? (action as Subcommand) : undefined;
+    const named = sub ? `${command.name} ${sub.name}` : command.name;
+    if ((command.scope === 'channels' || sub?.scope === 'channels') && context.channel.isDirect) {
+      return refusal(t(language, 'error.needsChannel', { prefix, command: named }));
+    }
+    if ((command.access === 'managers' || sub?.access === 'managers') && !context.isManager) {
+      return refusal(t(language, 'error.needsManager', { prefix, command: named, requirement: context.managerRequirement[language] }));
     }
     const usage = command.usage.map((line) => `${prefix}${line}`).join(' · ');
     const checked = validateOptions(action, request.invocation.options, { language, prefix, command: command.name, usage });

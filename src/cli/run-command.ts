@@ -3,21 +3,28 @@ import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { createApp, type App, type ArticleConsumer } from '../main.ts';
+import { startOperations, type Operations } from '../operations/start-operations.ts';
 import { printNewIncidents } from '../platforms/console/print-new-incidents.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Retention and forgetting (App.maintain): daily at a quiet hour, and once shortly after start-up. */
+const MAINTENANCE_CRON = '17 3 * * *';
+const FIRST_MAINTENANCE_DELAY_MS = 60_000;
 
 /**
  * `run`: one poll at start-up, then one per POLL_CRON tick (a tick that finds the previous cycle still running
  * is skipped). With no chat platform configured, each new privacy incident is printed as a card to stdout.
  * SIGINT/SIGTERM: no new cycle starts, the running one gets a grace period to finish its writes, then the
- * fetcher and the store are closed. A second signal exits at once.
+ * fetcher and the store are closed. A second signal exits at once. With HEALTH_PORT set, /healthz and /metrics
+ * are served from start-up (after the platforms connected) until the shutdown begins.
  */
 export async function runCommand(config: Config, log: Logger, io: CliIo): Promise<number> {
   const app = await createApp(config, log);
   let platforms: string[];
+  let operations: Operations | undefined;
   try {
     platforms = await app.startPlatforms();
+    if (config.health) operations = await startOperations(app, config.health);
   } catch (error) {
     await app.close();
     throw error;
@@ -27,9 +34,15 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
     `privacy-radar started: ${app.feeds.length} feeds, store ${app.store.kind}, polling "${config.pollCron}", ` +
       `chat: ${platforms.length > 0 ? platforms.join(', ') : 'none (new incidents are printed here)'}`,
   );
+  if (operations) log.info({ url: operations.url }, `health checks on ${operations.url}/healthz, metrics on ${operations.url}/metrics`);
   // Without a chat platform the console is where new incidents show up.
   const printCard: ArticleConsumer | undefined = platforms.length === 0 ? printNewIncidents(io.stdout, app.gazetteer) : undefined;
 
+  const deliver = async (): Promise<void> => {
+    // Not `operations?.recordDelivery(await …)`: optional chaining would skip the round itself without operations.
+    const round = await app.delivery.tick();
+    operations?.recordDelivery(round);
+  };
   let current: Promise<void> | undefined;
   let stopping = false;
   const cycle = (): Promise<void> => {
@@ -38,8 +51,10 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
       log.warn('previous poll cycle still running; this tick is skipped');
       return current;
     }
-    current = pollAndReport(app, printCard)
-      .then(() => (platforms.length > 0 ? app.delivery.tick() : undefined))
+    current = pollAndReport(app, printCard, operations)
+      .then(async () => {
+        if (platforms.length > 0) await deliver();
+      })
       .finally(() => {
         current = undefined;
       });
@@ -49,7 +64,18 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
   const task = cron.schedule(config.pollCron, () => void cycle(), { name: 'poll' });
   // Deliveries: due digests and pending alerts every DELIVERY_CRON tick, and right after each poll; the first
   // round resumes whatever a previous run left unfinished.
-  const deliveryTask = platforms.length > 0 ? cron.schedule(config.delivery.cron, () => void app.delivery.tick(), { name: 'delivery' }) : undefined;
+  const deliveryTask = platforms.length > 0 ? cron.schedule(config.delivery.cron, () => void deliver(), { name: 'delivery' }) : undefined;
+  // Also a minute after start-up, so that a bot restarted every night still sweeps; a run still going skips a tick.
+  let maintaining: Promise<unknown> | undefined;
+  const maintain = (): void => {
+    if (stopping || maintaining) return;
+    maintaining = app
+      .maintain()
+      .catch((error: unknown) => log.error({ err: error }, 'maintenance failed'))
+      .finally(() => (maintaining = undefined));
+  };
+  const maintenanceTask = cron.schedule(MAINTENANCE_CRON, maintain, { name: 'maintenance' });
+  const firstMaintenance = setTimeout(maintain, FIRST_MAINTENANCE_DELAY_MS).unref();
   void cycle();
 
   const stopped = new Promise<void>((resolve) => {
@@ -66,8 +92,13 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await stopped;
+  await operations?.close();
   await task.stop();
   await deliveryTask?.stop();
+  await maintenanceTask.stop();
+  clearTimeout(firstMaintenance);
+  // A sweep is safe to cut short (it resumes next run); it gets the grace period, not more.
+  if (maintaining) await Promise.race([maintaining, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
   await app.delivery.settled();
   if (current) {
     const graceOver = new Promise<'timeout'>((r) => setTimeout(r, SHUTDOWN_GRACE_MS, 'timeout').unref());
@@ -83,9 +114,10 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
   return 0;
 }
 
-async function pollAndReport(app: App, onArticle: ArticleConsumer | undefined): Promise<void> {
+async function pollAndReport(app: App, onArticle: ArticleConsumer | undefined, operations: Operations | undefined): Promise<void> {
   try {
     const report = await app.poll(onArticle ? { onArticle } : {});
+    operations?.recordPoll(report);
     const count = (outcome: string) => report.feeds.filter((f) => f.outcome === outcome).length;
     const summary = {
       durationMs: report.durationMs,

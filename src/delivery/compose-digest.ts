@@ -34,6 +34,8 @@ export interface DigestRequest {
   gazetteer: Gazetteer;
   /** The channel's subscribed companies: their incidents come first. */
   subscriptions: readonly string[];
+  /** Whether the channel may see an incident (see incident-audience.ts); default: all. */
+  visible?: (incident: Incident) => boolean;
   /** Incidents the channel already got as alerts: not shown again. Asked once per page of candidates. */
   exclude?: (incidentIds: string[]) => Promise<Set<string>>;
   lastDigestAt?: string;
@@ -70,7 +72,10 @@ export async function composeDigest(request: DigestRequest): Promise<Digest> {
     total = page.total;
     const excluded = request.exclude ? await request.exclude(page.incidents.map((incident) => incident.id)) : new Set<string>();
     for (const incident of page.incidents) {
-      if (excluded.has(incident.id)) skipped += 1;
+      // The window is (previous digest, now]: an incident recorded at the very instant of the previous digest was in it.
+      const recorded = incident.recordedAt ?? incident.firstSeen;
+      const outside = (request.lastDigestAt !== undefined && recorded <= since) || recorded > request.now.toISOString();
+      if (outside || excluded.has(incident.id) || request.visible?.(incident) === false) skipped += 1;
       else found.push(incident);
     }
     if (page.incidents.length < PAGE || found.length + skipped >= total) break;

@@ -5,7 +5,7 @@ import type { ChannelRef } from '../model/channel.ts';
 import type { Store } from '../store/open-store.ts';
 import { planAlerts } from './plan-alerts.ts';
 import { planDigests } from './plan-digests.ts';
-import { sendOutbox, type ClaimChannel, type DeliverySender } from './send-outbox.ts';
+import { sendOutbox, type ClaimChannel, type DeliverySender, type OutboxRound } from './send-outbox.ts';
 
 export interface DeliverySettings {
   store: Store;
@@ -25,10 +25,18 @@ export interface DeliverySettings {
 export interface Delivery {
   /** Plans the alerts for an incident that an article just started (sent at the next `tick`). Takes PLANNING_LOCK (reentrant). */
   incidentStarted(incident: Incident): Promise<void>;
-  /** Plans the digests that are due and sends everything pending (also what a crash left unfinished). One at a time. */
-  tick(): Promise<void>;
+  /**
+   * Plans the digests that are due and sends everything pending (also what a crash left unfinished). One at a
+   * time: a call while a round runs joins it. Answers what the round did (undefined when it failed; logged).
+   */
+  tick(): Promise<DeliveryRound | undefined>;
   /** Resolves when no round is running (for shutdown). */
   settled(): Promise<void>;
+}
+
+/** What one delivery round did. */
+export interface DeliveryRound extends OutboxRound {
+  digestsPlanned: number;
 }
 
 /**
@@ -41,8 +49,8 @@ export const PLANNING_LOCK = 'incident-filing';
 /** Alerts and digests through the outbox: planned, recorded, then sent — exactly once across restarts and instances. */
 export function createDelivery(settings: DeliverySettings): Delivery {
   const { store, log } = settings;
-  let running: Promise<void> | undefined;
-  const tick = async (): Promise<void> => {
+  let running: Promise<DeliveryRound | undefined> | undefined;
+  const tick = async (): Promise<DeliveryRound> => {
     const digests = await store.exclusive(PLANNING_LOCK, () =>
       planDigests({ store, gazetteer: settings.gazetteer, now: settings.now(), graceMs: settings.graceMs, announceEmpty: settings.announceEmpty, prefix: settings.prefix }),
     );
@@ -59,6 +67,7 @@ export function createDelivery(settings: DeliverySettings): Delivery {
     if (result.sent > 0 || result.failed > 0) {
       log.info({ ...result }, `delivery: ${result.sent} sent, ${result.failed} failed`);
     }
+    return { ...result, digestsPlanned: digests.length };
   };
   return {
     incidentStarted: async (incident) => {
@@ -67,7 +76,10 @@ export function createDelivery(settings: DeliverySettings): Delivery {
     },
     tick: () => {
       running ??= tick()
-        .catch((error: unknown) => log.error({ err: error }, 'delivery round failed'))
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'delivery round failed');
+          return undefined;
+        })
         .finally(() => {
           running = undefined;
         });

@@ -5,21 +5,23 @@ import type { Incident } from '../model/analysis.ts';
 import { channelKey, type ChannelRef } from '../model/channel.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OutboxEntry, OutboxRepo } from '../store/outbox-repo.ts';
+import { incidentAudience, userFeedMap } from './incident-audience.ts';
 import { cardFromIncident } from './incident-card.ts';
 
 /**
  * The alerts a new incident causes: one card for every active channel subscribed to one of its companies or to
- * a parent of one (a Ring story reaches an Amazon subscriber). The ids are derived from incident and channel, so
+ * a parent of one (a Ring story reaches an Amazon subscriber), within the incident's audience. The ids are derived from incident and channel, so
  * planning again after a crash plans nothing new. The channel's next digest finds the alert in the outbox and
  * leaves the incident out (see alertedAmong).
  */
 export async function planAlerts(incident: Incident, store: Store, gazetteer: Gazetteer, now: Date): Promise<OutboxEntry[]> {
   const followed = [...new Set(incident.companies.flatMap((id) => [id, ...gazetteer.ancestors(id)]))];
   const channels = await store.channels.subscribersOf(followed);
+  const audience = incidentAudience(incident, userFeedMap(await store.userFeeds.all()));
   const planned: Omit<OutboxEntry, 'status' | 'attempts'>[] = [];
   for (const ref of channels) {
     const settings = await store.channels.get(ref);
-    if (!settings?.active) continue;
+    if (!settings?.active || !audience(settings)) continue;
     const matched = settings.subscriptions.find((id) => followed.includes(id));
     const language = settings.language ?? settings.serverLanguage ?? 'en';
     planned.push({

@@ -6,6 +6,7 @@ import type { Store } from '../store/open-store.ts';
 import type { OutboxEntry } from '../store/outbox-repo.ts';
 import { composeDigest, digestSections } from './compose-digest.ts';
 import { dueDigestSlot } from './digest-schedule.ts';
+import { incidentAudience, userFeedMap } from './incident-audience.ts';
 import { alertedAmong, shortHash } from './plan-alerts.ts';
 
 export interface DigestPlanning {
@@ -28,6 +29,7 @@ export interface DigestPlanning {
 export async function planDigests(planning: DigestPlanning): Promise<OutboxEntry[]> {
   const { store, now } = planning;
   const planned: OutboxEntry[] = [];
+  const userFeeds = userFeedMap(await store.userFeeds.all());
   for (const ref of await store.channels.digestChannels()) {
     const settings = await store.channels.get(ref);
     if (!settings?.digest || !settings.active) continue;
@@ -41,6 +43,7 @@ export async function planDigests(planning: DigestPlanning): Promise<OutboxEntry
         gazetteer: planning.gazetteer,
         subscriptions: settings.subscriptions,
         exclude: alertedAmong(store.outbox, ref),
+        visible: (incident) => incidentAudience(incident, userFeeds)(settings),
         ...(settings.lastDigestAt ? { lastDigestAt: settings.lastDigestAt } : {}),
         now,
       });

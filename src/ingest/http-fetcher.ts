@@ -1,6 +1,7 @@
 /**
  * Fetches feeds and article pages over HTTP with the limits an unattended bot needs: timeouts,
- * a size cap on the decompressed body, counted redirects, conditional GET and polite concurrency.
+ * a size cap on the decompressed body, counted redirects, conditional GET, polite concurrency and, by
+ * default, no connections to loopback, private or cloud metadata addresses (see address-guard.ts).
  *
  * Built on undici's `request` with our own `Agent` rather than `fetch`: `request` hands us the raw
  * (still compressed) byte stream, so we decompress ourselves and can stop a zip bomb the moment the
@@ -8,12 +9,15 @@
  * {@link assertAllowed}; and the `Agent` gives us one connection pool we can close on shutdown.
  */
 import { once } from 'node:events';
+import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
+import { createGuardedLookup, describeRefusal, ForbiddenAddressError, refusalReason } from './address-guard.ts';
+import type { AddressPolicy, Resolver } from './address-guard.ts';
 import { createKeyedLimiter, createLimiter } from './concurrency-limiter.ts';
 import { decodeBody } from './decode-charset.ts';
 
@@ -31,6 +35,14 @@ export interface FetcherOptions {
   maxConcurrency: number;
   /** Requests in flight at once to one host name, so we never hammer a single publisher. */
   perHostConcurrency: number;
+  /**
+   * Lets requests reach loopback, private and other non-public addresses (see address-guard.ts), for
+   * self-hosters whose feeds live on their own network and for tests on loopback. Default false: feeds and
+   * their article links come from strangers, so by default only public addresses are fetched.
+   */
+  allowPrivateAddresses?: boolean;
+  /** Resolves host names for connecting; default the system resolver. Tests inject one so they need no DNS. */
+  resolve?: Resolver;
 }
 
 /** Validators remembered from the previous successful fetch, for a conditional GET. */
@@ -65,7 +77,17 @@ export type FetchResult =
       maxAgeSeconds?: number;
     };
 
-export type FetchErrorKind = 'dns' | 'refused' | 'timeout' | 'http' | 'too-large' | 'redirects' | 'bad-url' | 'network';
+export type FetchErrorKind =
+  | 'dns'
+  | 'refused'
+  | 'timeout'
+  | 'http'
+  | 'too-large'
+  | 'redirects'
+  | 'bad-url'
+  /** The host is, or resolves to, an address we do not connect to (loopback, private, cloud metadata, …). */
+  | 'forbidden-address'
+  | 'network';
 
 /** The only error `fetchText` rejects with: a machine-readable kind plus one short human sentence. */
 export class FetchError extends Error {
@@ -135,12 +157,16 @@ interface Hop {
 }
 
 export function createHttpFetcher(options: FetcherOptions): HttpFetcher {
+  const policy: AddressPolicy = { allowPrivate: options.allowPrivateAddresses ?? false };
   // Our own timers (below) enforce the documented limits; the Agent gets the same values so that
   // undici never waits longer than we would, e.g. while draining a discarded body after we are done.
+  // Every connection resolves its host through the guarded lookup, so the address checked is the
+  // address connected to; IP-literal hosts skip the lookup and are checked in assertAllowed instead.
   const agent = new Agent({
     connectTimeout: options.headersTimeoutMs,
     headersTimeout: options.headersTimeoutMs,
     bodyTimeout: options.bodyTimeoutMs,
+    connect: { lookup: createGuardedLookup({ ...policy, ...(options.resolve ? { resolve: options.resolve } : {}) }) },
   });
   const overall = createLimiter(options.maxConcurrency);
   const perHost = createKeyedLimiter(options.perHostConcurrency);
@@ -217,7 +243,7 @@ export function createHttpFetcher(options: FetcherOptions): HttpFetcher {
     let url = parseUrl(startUrl, startUrl);
     const visited = new Set<string>([url.href]);
     for (let redirects = 0; ; redirects++) {
-      assertAllowed(url);
+      assertAllowed(url, policy);
       const hop: Hop = { url };
       const outcome = await runLimited(hop, fetchOptions);
       if (outcome.kind === 'result') return outcome.result;
@@ -268,12 +294,20 @@ export function createHttpFetcher(options: FetcherOptions): HttpFetcher {
 }
 
 /**
- * The per-hop gate every URL passes before we connect, including each redirect target.
- * For now it only insists on http(s); SSRF checks (private addresses, ports) will live here.
+ * The per-hop gate every URL passes before we connect, including each redirect target: http(s) only,
+ * and no IP-literal host the address policy refuses. The URL parser has already turned every IPv4
+ * spelling (`2130706433`, `0177.0.0.1`, `0x7f.1`) into dotted decimal. Host names are checked when
+ * connecting, on the addresses they resolve to (see createGuardedLookup).
  */
-function assertAllowed(url: URL): void {
+function assertAllowed(url: URL, policy: AddressPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new FetchError('bad-url', `refusing to fetch a ${url.protocol} URL`, { url: url.href });
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) === 0) return;
+  const reason = refusalReason(host, policy);
+  if (reason !== undefined) {
+    throw new FetchError('forbidden-address', `refusing to fetch ${url.href}: ${host} is ${describeRefusal(reason)}`, { url: url.href });
   }
 }
 
@@ -393,6 +427,11 @@ function tooLarge(url: string, maxBytes: number): FetchError {
 function classifyError(error: unknown, hop: Hop, options: FetcherOptions, callerSignal?: AbortSignal): FetchError {
   const url = hop.url.href;
   if (error instanceof FetchError) return error;
+  const forbidden = findInErrorChain(error, (inner) => (inner instanceof ForbiddenAddressError ? inner : undefined));
+  if (forbidden) {
+    const message = `refusing to fetch ${url}: it resolves to ${forbidden.address}, ${describeRefusal(forbidden.reason)}`;
+    return new FetchError('forbidden-address', message, { url, cause: error });
+  }
   if (hop.timedOut === 'headers') return timedOutWaitingForHeaders(url, options.headersTimeoutMs, error);
   if (hop.timedOut === 'body') return timedOutReadingBody(url, options.bodyTimeoutMs, error);
   if (callerSignal?.aborted) {
@@ -430,21 +469,29 @@ function timedOutReadingBody(url: string, ms: number, cause: unknown): FetchErro
   return new FetchError('timeout', `timed out reading the body after ${formatSeconds(ms)}`, { url, cause });
 }
 
+/** The first error code found on the error or inside it (see findInErrorChain). */
+function errorCode(error: unknown): string | undefined {
+  return findInErrorChain(error, (inner) => {
+    const code = (inner as { code?: unknown }).code;
+    return typeof code === 'string' && code !== '' ? code : undefined;
+  });
+}
+
 /**
- * The first error code found on the error, its cause chain, or (for Happy Eyeballs connects that
+ * The first thing `pick` finds on the error, its cause chain, or (for Happy Eyeballs connects that
  * try several addresses) inside an AggregateError. Depth-limited so a cyclic cause cannot loop.
  */
-function errorCode(error: unknown, depth = 0): string | undefined {
+function findInErrorChain<T>(error: unknown, pick: (inner: object) => T | undefined, depth = 0): T | undefined {
   if (depth > 5 || typeof error !== 'object' || error === null) return undefined;
-  const own = (error as { code?: unknown }).code;
-  if (typeof own === 'string') return own;
+  const own = pick(error);
+  if (own !== undefined) return own;
   if (error instanceof AggregateError) {
     for (const inner of error.errors) {
-      const code = errorCode(inner, depth + 1);
-      if (code) return code;
+      const found = findInErrorChain(inner, pick, depth + 1);
+      if (found !== undefined) return found;
     }
   }
-  return errorCode((error as { cause?: unknown }).cause, depth + 1);
+  return findInErrorChain((error as { cause?: unknown }).cause, pick, depth + 1);
 }
 
 function shortReason(error: unknown, code: string | undefined): string {

@@ -5,6 +5,7 @@ import type { FeedHealth, FeedState } from '../model/health.ts';
 import type { Article, FeedItem } from '../model/item.ts';
 import { articleKey } from '../store/article-repo.ts';
 import type { Store } from '../store/open-store.ts';
+import type { SeenItem } from '../store/seen-item-repo.ts';
 import type { Exclusive } from '../store/store-lock.ts';
 import { cleanArticleText } from './clean-article-text.ts';
 import { createKeyedLimiter, createLimiter, type KeyedLimiter } from './concurrency-limiter.ts';
@@ -247,7 +248,12 @@ interface IngestOutcome {
 
 async function ingestItems(feed: FeedConfig, items: FeedItem[], initialised: boolean, deps: Deps): Promise<IngestOutcome> {
   const { store, log } = deps;
+  const now = deps.now();
   const seen = await store.seenItems.getMany(feed.id, items.map((i) => i.id));
+  // Filed for retention before they are saved: new items, and items saved before filing (and last-seen dates) existed.
+  const unfiled = items.filter((_, index) => seen[index]?.lastSeen === undefined).map((item) => item.id);
+  if (unfiled.length > 0) await store.seenItems.file(feed.id, unfiled, now);
+  const refreshes: [string, SeenItem][] = [];
   const announced = initialised ? undefined : newestIds(items, feed.backfill ?? 0);
   const outcome: IngestOutcome = { articles: [], updated: 0, complete: true };
   for (const [index, item] of items.entries()) {
@@ -255,9 +261,12 @@ async function ingestItems(feed: FeedConfig, items: FeedItem[], initialised: boo
     const seenItem = seen[index];
     try {
       if (seenItem) {
-        if (seenItem.hash === hash) continue;
+        if (seenItem.hash === hash) {
+          if (needsLastSeen(seenItem, now)) refreshes.push([item.id, { ...seenItem, lastSeen: now.toISOString() }]);
+          continue;
+        }
         if (await updateArticle(seenItem.articleKey, item, hash, deps)) outcome.updated++;
-        await store.seenItems.set(feed.id, item.id, { ...seenItem, hash });
+        await store.seenItems.set(feed.id, item.id, { ...seenItem, hash, lastSeen: now.toISOString() });
         continue;
       }
       const announce = announced === undefined || announced.has(item.id);
@@ -268,7 +277,29 @@ async function ingestItems(feed: FeedConfig, items: FeedItem[], initialised: boo
       log.error({ feed: feed.id, item: item.id, err: error }, 'item not ingested; retried next poll');
     }
   }
+  await recordLastSeen(feed, refreshes, outcome, now, deps);
   return outcome;
+}
+
+/** How often an item still in its feed has its last-seen date written: daily is plenty against a retention of days. */
+const LAST_SEEN_REFRESH_MS = 24 * 3_600_000;
+
+function needsLastSeen(seen: SeenItem, now: Date): boolean {
+  return seen.lastSeen === undefined || now.getTime() - Date.parse(seen.lastSeen) >= LAST_SEEN_REFRESH_MS;
+}
+
+/**
+ * Saves the refreshed last-seen dates, then — when every item of the document was handled — records the full fetch,
+ * which tells retention that items last seen well before it have left the feed.
+ */
+async function recordLastSeen(feed: FeedConfig, refreshes: [string, SeenItem][], outcome: IngestOutcome, now: Date, deps: Deps): Promise<void> {
+  try {
+    if (refreshes.length > 0) await deps.store.seenItems.setMany(feed.id, refreshes);
+    if (outcome.complete) await deps.store.seenItems.markFetched(feed.id, now);
+  } catch (error) {
+    outcome.complete = false;
+    deps.log.error({ feed: feed.id, err: error }, 'last-seen dates not saved; retried next poll');
+  }
 }
 
 /** The ids of the newest `count` items by date (feed order breaks ties): the opt-in first-poll backfill. */
@@ -301,7 +332,7 @@ async function ingestUnderLock(candidate: NewItem, deps: Deps): Promise<Article 
   const existing = await store.articles.get(key);
   if (existing?.status === 'done') {
     // The same story under another feed (golem's topic feeds repeat the main feed) or another id: known already.
-    await store.seenItems.set(feed.id, item.id, { hash, firstSeen: existing.firstSeen, articleKey: key });
+    await store.seenItems.set(feed.id, item.id, { hash, firstSeen: existing.firstSeen, lastSeen: deps.now().toISOString(), articleKey: key });
     return undefined;
   }
   const article = existing ?? (await buildArticle(candidate, deps));
@@ -309,7 +340,7 @@ async function ingestUnderLock(candidate: NewItem, deps: Deps): Promise<Article 
   await deps.onArticle?.(article, feed);
   const done: Article = { ...article, status: 'done' };
   await store.articles.put(done);
-  await store.seenItems.set(feed.id, item.id, { hash, firstSeen: done.firstSeen, articleKey: key });
+  await store.seenItems.set(feed.id, item.id, { hash, firstSeen: done.firstSeen, lastSeen: deps.now().toISOString(), articleKey: key });
   return done;
 }
 

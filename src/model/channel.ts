@@ -47,3 +47,12 @@ export interface ChannelSettings extends ChannelRef {
 export function channelKey(ref: ChannelRef): string {
   return `${ref.platform}:${ref.id}`;
 }
+
+/**
+ * The server a channel belongs to, as user-added feeds and forgetting count it: the Discord guild, or the Matrix
+ * room itself (rooms have no server above them that the bot sees). Undefined for a Discord DM.
+ */
+export function serverKey(channel: ChannelRef & { guildId?: string }): string | undefined {
+  if (channel.platform === 'matrix') return `matrix:${channel.id}`;
+  return channel.guildId === undefined ? undefined : `discord:${channel.guildId}`;
+}

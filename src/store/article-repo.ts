@@ -7,6 +7,8 @@ export interface ArticleRepo {
   get(key: string): Promise<Article | undefined>;
   /** Saves (or replaces) the article under `article.key`. */
   put(article: Article): Promise<void>;
+  /** Retention: the article's text (and the rest of it) goes; incidents keep their sources' links and titles. */
+  delete(key: string): Promise<boolean>;
 }
 
 const sha256Prefix = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
@@ -26,5 +28,6 @@ export function createArticleRepo(collection: Collection<Article>): ArticleRepo 
   return {
     get: (key) => collection.get(key),
     put: (article) => collection.set(article.key, article),
+    delete: (key) => collection.delete(key),
   };
 }

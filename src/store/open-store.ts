@@ -14,12 +14,14 @@ import type { Collection } from './collection.ts';
 import { createChannelRepo, type ChannelRepo } from './channel-repo.ts';
 import { createFeedStateRepo } from './feed-state-repo.ts';
 import { createOutboxRepo, type OutboxRepo } from './outbox-repo.ts';
+import { createUserFeedRepo, type UserFeedRepo } from './user-feed-repo.ts';
 import type { FeedStateRepo } from './feed-state-repo.ts';
 import { createIncidentRepo } from './incident-repo.ts';
 import { createPostgresLeases, createRedisLeases, createSqliteLeases, type Leases, type RedisEval } from './leases.ts';
 import { createStoreLock, type Exclusive } from './store-lock.ts';
 import type { IncidentIndexRecord, IncidentRepo } from './incident-repo.ts';
 import { createSeenItemRepo } from './seen-item-repo.ts';
+import { createDayIndex } from './day-index.ts';
 import type { SeenItem, SeenItemRepo } from './seen-item-repo.ts';
 import { createUnknownCompanyRepo, type UnknownCompanyRepo } from './unknown-company-repo.ts';
 
@@ -39,6 +41,8 @@ export interface Store {
   readonly channels: ChannelRepo;
   /** Deliveries (alerts, digests) recorded before they are sent: exactly once across crashes. */
   readonly outbox: OutboxRepo;
+  /** Outlets that servers added with `/feeds add`. */
+  readonly userFeeds: UserFeedRepo;
   /** Generic typed collection for later stages (incidents, subscriptions, outbox). */
   collection<T>(namespace: string): Collection<T>;
   /** This process's name in leases; unique per process unless set (INSTANCE_ID). */
@@ -221,12 +225,27 @@ function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string, rawLeases: L
   return {
     kind,
     feedState: createFeedStateRepo(collection<FeedState>('feed-state')),
-    seenItems: createSeenItemRepo(collection<SeenItem>('seen-items')),
+    seenItems: createSeenItemRepo(
+      collection<SeenItem>('seen-items'),
+      collection('feed-fetches'),
+      createDayIndex(collection('seen-days'), collection('seen-day-keys'), exclusive, 'seen-days'),
+    ),
     articles: createArticleRepo(collection<Article>('articles')),
     incidents: createIncidentRepo(collection<Incident>('incidents'), collection<IncidentIndexRecord>('incident-index'), exclusive),
     unknownCompanies: createUnknownCompanyRepo(collection('unknown-companies'), exclusive),
-    channels: createChannelRepo(collection('channels'), collection('subscribers'), collection('digest-channels'), exclusive),
+    channels: createChannelRepo(
+      {
+        settings: collection('channels'),
+        subscribers: collection('subscribers'),
+        digests: collection('digest-channels'),
+        serverChannels: collection('server-channels'),
+        servers: collection('servers'),
+        removals: collection('server-removals'),
+      },
+      exclusive,
+    ),
     outbox: createOutboxRepo(collection('outbox'), collection('outbox-index'), exclusive),
+    userFeeds: createUserFeedRepo(collection('user-feeds'), collection('user-feed-index'), exclusive),
     collection,
     instanceId,
     leases,

@@ -48,7 +48,8 @@ describe('parseTextCommand', () => {
   });
 
   it('hands words no option takes to the runner, which answers with the usage line', () => {
-    expect(parse('!feeds bitte alle')).toEqual({ kind: 'command', invocation: { command: 'feeds', options: { [EXTRA_WORDS]: 'bitte alle' } } });
+    expect(parse('!feeds bitte alle')).toEqual({ kind: 'command', invocation: { command: 'feeds', subcommand: 'list', options: { [EXTRA_WORDS]: 'bitte alle' } } });
+    expect(parse('!feeds add https://blog.example/feed.xml')).toEqual({ kind: 'command', invocation: { command: 'feeds', subcommand: 'add', options: { url: 'https://blog.example/feed.xml' } } });
     expect(parse('!language de en')).toEqual({ kind: 'command', invocation: { command: 'language', options: { language: 'de', [EXTRA_WORDS]: 'en' } } });
     expect(parse('!incidents amazon --page')).toMatchObject({ invocation: { options: { company: 'amazon', page: '' } } });
   });

@@ -6,6 +6,8 @@ import { loadGazetteer } from '../../src/analysis/company-gazetteer.ts';
 import { ChannelUnavailableError, type ChannelMessage, type ChatServices, type CommandDefinition } from '../../src/chat/command.ts';
 import { createCommandRunner, type CommandRequest } from '../../src/chat/run-command.ts';
 import { composeDigest } from '../../src/delivery/compose-digest.ts';
+import { createHttpFetcher, DEFAULT_FETCHER_OPTIONS } from '../../src/ingest/http-fetcher.ts';
+import { probeFeed } from '../../src/ingest/probe-feed.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Incident } from '../../src/model/analysis.ts';
 import type { ChannelRef } from '../../src/model/channel.ts';
@@ -75,6 +77,12 @@ describe('the command runner with the real commands', () => {
       homepage: 'https://example.org/privacy-radar',
       defaultTimezone: 'Europe/Berlin',
       defaultDigestTime: '07:30',
+      // The fetch is the edge here (the Discord end-to-end test reads real feeds): these addresses "are" feeds.
+      probeFeed: async (url) =>
+        url.startsWith('https://blog.example/')
+          ? { ok: true, url, title: `Blog ${url.slice(-6)}`, language: 'de', items: 3 }
+          : { ok: false, reason: 'not-a-feed', detail: `${url} is not an RSS or Atom feed` },
+      userFeedLimit: 2,
       now: () => NOW,
       post: async (channel, message) => {
         if (postFailure) throw postFailure;
@@ -113,7 +121,7 @@ describe('the command runner with the real commands', () => {
     expect((await r.run(request('incidents', { company: 'amazon', type: 'leak' }))).lines[0]).toMatch(/^"leak" is not a valid type\. Choose one of: breach, /);
     expect((await r.run(request('incidents', { company: 'x'.repeat(101) }))).lines[0]).toBe('company can be at most 100 characters long.');
     expect((await r.run(request('incidents', { company: 'amazon', colour: 'red' }))).lines[0]).toMatch(/has no option "colour"/);
-    expect((await r.run(request('feeds', { _words: 'bitte alle' }))).lines[0]).toBe('I did not understand "bitte alle". Usage: /feeds');
+    expect((await r.run(request('feeds', { _words: 'bitte alle' }))).lines[0]).toBe('I did not understand "bitte alle". Usage: /feeds · /feeds add <url> · /feeds remove <url or name>');
     expect((await r.run(request('nonsense'))).lines[0]).toBe('I don\'t know the command "nonsense". /help lists what I can do.');
     // A choice may be given by its label, in the channel's language.
     expect((await r.run(request('incidents', { company: 'amazon', type: 'Data breach' }))).title).toContain('12 incidents');
@@ -166,6 +174,54 @@ describe('the command runner with the real commands', () => {
     const settings = await r.run(request('subscriptions'));
     expect(settings.lines).toEqual(['Alerts for: O2, Telefónica', 'Daily digest: 07:05 (Europe/Berlin)', 'Language: English']);
     expect(await store.channels.subscribersOf(['o2'])).toEqual([{ platform: 'discord', id: 'chan-1' }]);
+  });
+
+  it('lets managers add outlets of their own, up to the limit, shared between servers and removable', async () => {
+    const r = runner();
+    const feedsOf = async (server: string) => (await store.userFeeds.ofServer(server)).map((feed) => feed.feed.url);
+    const add = (url: string, extra: Partial<CommandRequest> = {}) => r.run(request('feeds', { url }, { invocation: { command: 'feeds', subcommand: 'add', options: { url } }, ...extra }));
+    expect((await add('https://blog.example/feed-1')).lines[0]).toMatch(/^Added Blog feed-1 \(de, 3 items now\)/);
+    expect((await add('https://blog.example/feed-1#top')).lines[0]).toBe('This server added Blog feed-1 already.');
+    expect((await add('https://news.example/page.html')).lines[0]).toBe('That is not an RSS or Atom feed: https://news.example/page.html is not an RSS or Atom feed.');
+    expect((await add('ftp://blog.example/feed')).lines[0]).toBe('I cannot add that: only http and https feeds can be added, not ftp.');
+    expect((await add('https://user:secret@blog.example/feed')).lines[0]).toContain('must not carry a user name or password');
+    expect((await add('https://blog.example/feed-2', { isManager: false })).lines[0]).toContain('Only channel managers can use /feeds add');
+    expect((await add('https://blog.example/feed-2', { channel: { platform: 'discord', id: 'dm-1', isDirect: true } })).lines[0]).toContain('only works in a channel');
+    expect((await add('https://blog.example/feed-2')).lines[0]).toMatch(/^Added/);
+    expect((await add('https://blog.example/feed-3')).lines[0]).toContain('has added 2 outlets, the most it may');
+    expect(await feedsOf('discord:guild-1')).toEqual(['https://blog.example/feed-1', 'https://blog.example/feed-2']);
+
+    // Another server adds the same address: one feed, read once, for both.
+    const otherGuild = { channel: { platform: 'discord' as const, id: 'chan-9', guildId: 'guild-9', isDirect: false } };
+    await add('https://blog.example/feed-1', otherGuild);
+    expect((await store.userFeeds.all()).map((feed) => [feed.feed.url, feed.servers])).toEqual([
+      ['https://blog.example/feed-1', ['discord:guild-1', 'discord:guild-9']],
+      ['https://blog.example/feed-2', ['discord:guild-1']],
+    ]);
+    const list = await r.run(request('feeds'));
+    expect(list.lines).toContain('Outlets this server added (2 of 2):');
+
+    const remove = (feed: string, extra: Partial<CommandRequest> = {}) => r.run(request('feeds', {}, { invocation: { command: 'feeds', subcommand: 'remove', options: { feed } }, ...extra }));
+    expect((await remove('blog feed-1')).lines[0]).toBe('Removed Blog feed-1: this server no longer gets its stories.');
+    expect((await remove('https://blog.example/nothing')).lines[0]).toContain('has not added an outlet');
+    expect((await store.userFeeds.all()).map((feed) => [feed.feed.url, feed.servers])).toEqual([
+      ['https://blog.example/feed-1', ['discord:guild-9']],
+      ['https://blog.example/feed-2', ['discord:guild-1']],
+    ]);
+    await remove('https://blog.example/feed-1', otherGuild);
+    expect((await store.userFeeds.all()).map((feed) => feed.feed.url)).toEqual(['https://blog.example/feed-2']);
+  });
+
+  it('refuses to add a feed on a private address, with the reason, through the real guarded fetcher', async () => {
+    const fetcher = createHttpFetcher({ ...DEFAULT_FETCHER_OPTIONS, userAgent: 'privacy-radar-test' });
+    try {
+      const guarded = createCommandRunner(COMMANDS, { ...services, probeFeed: (url) => probeFeed(url, fetcher) }, createLogger('info', 'json', logged));
+      const url = 'http://127.0.0.1:9/feed.xml';
+      const reply = await guarded.run(request('feeds', { url }, { invocation: { command: 'feeds', subcommand: 'add', options: { url } } }));
+      expect(reply.lines[0]).toBe('I only read feeds on public addresses: refusing to fetch http://127.0.0.1:9/feed.xml: 127.0.0.1 is a loopback address.');
+    } finally {
+      await fetcher.close();
+    }
   });
 
   it('takes the default digest time when none is given, and keeps a channel\'s own time when only the zone changes', async () => {

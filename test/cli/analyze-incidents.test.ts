@@ -109,9 +109,22 @@ describe('privacy-radar analyze', () => {
         RING_EN.text.split('. ').map((s) => `<p>${s.replace(/\.$/, '')}.</p>`).join('') +
         `</article><footer>Imprint</footer></body></html>`;
       server.route('/story.html', serve(page, { contentType: 'text/html; charset=utf-8' }));
-      const [line] = lines((await runCli(['analyze', server.url('/story.html'), '--json'], {})).stdout);
+      const [line] = lines((await runCli(['analyze', server.url('/story.html'), '--json'], { ALLOW_PRIVATE_FEEDS: 'true' })).stdout);
       expect(line).toMatchObject({ language: 'en', relevant: true, types: ['authority_access'] });
       expect(line!.companies.map((c) => c.id)).toContain('ring');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to fetch from a loopback URL unless ALLOW_PRIVATE_FEEDS is true', async () => {
+    const server = await startFeedServer();
+    try {
+      server.route('/story.html', serve('<p>never served</p>', { contentType: 'text/html' }));
+      const run = await runCli(['analyze', server.url('/story.html')], {});
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(`refusing to fetch ${server.url('/story.html')}: 127.0.0.1 is a loopback address`);
+      expect(server.requests).toHaveLength(0);
     } finally {
       await server.close();
     }
@@ -181,7 +194,7 @@ describe('privacy-radar incidents', () => {
         }),
       ),
     );
-    env = { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`, LOG_LEVEL: 'warn' };
+    env = { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`, LOG_LEVEL: 'warn', ALLOW_PRIVATE_FEEDS: 'true' };
     expect((await runCli(['poll', '--once', '--json'], env)).code).toBe(0);
   });
 

@@ -40,7 +40,8 @@ describe('privacy-radar CLI', () => {
     );
     server.route('/zwei.xml', serve(rssFeed({ title: 'Two', items: [{ guid: 'z-1', title: 'Breach at a clinic', link: 'https://zwei.example/x', description: 'Patient records were exposed.' }] })));
     server.route('/kaputt.xml', status(500));
-    env = { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}` };
+    // The feed server is on loopback, which the bot refuses to fetch from unless told otherwise.
+    env = { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`, ALLOW_PRIVATE_FEEDS: 'true' };
   });
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { planDigests } from '../../src/delivery/plan-digests.ts';
 import type { Incident } from '../../src/model/analysis.ts';
 import type { ChannelRef } from '../../src/model/channel.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+import { userFeedId } from '../../src/store/user-feed-repo.ts';
 
 /**
  * Planning alerts and digests with a fake clock against a real SQLite store: digests at each channel's local
@@ -124,6 +125,33 @@ describe('alerts and digests together', () => {
     await store.outbox.markAttempt(alertId('twitch-leak', amazonRoom), 'Missing Access', true);
     const [digest] = await planDigests(planning(NOW));
     expect(digest!.message.cards.map((card) => card.title)).toEqual(['Incident twitch-leak']);
+  });
+
+  it('keeps stories known only from a server\'s own feed to that server', async () => {
+    const blog = userFeedId('https://blog.example/feed');
+    await store.userFeeds.add('matrix:!amazon:example.org', { id: blog, name: 'Blog', url: 'https://blog.example/feed', language: 'en', scope: 'general', fullText: true, enabled: true }, 20, earlier);
+    const ownStory = incident('own-story', ['telefonica'], earlier);
+    ownStory.sources = ownStory.sources.map((source) => ({ ...source, feedId: blog }));
+    await store.incidents.put(ownStory);
+    const elsewhere: ChannelRef = { platform: 'matrix', id: '!elsewhere:example.org' };
+    await store.channels.update(elsewhere, (settings) => {
+      settings.digest = { time: '09:00', timezone: 'Europe/Berlin' };
+      settings.lastDigestAt = '2026-11-22T08:00:00.000Z';
+    });
+    const digests = await planDigests(planning(NOW));
+    const cardsFor = (ref: ChannelRef) => digests.find((entry) => entry.channel.id === ref.id)?.message.cards.map((card) => card.title) ?? [];
+    expect(cardsFor(amazonRoom)).toEqual(['Incident own-story']);
+    expect(cardsFor(elsewhere)).toEqual([]);
+  });
+
+  it('covers each incident in exactly one digest window: (previous digest, now]', async () => {
+    const atPrevious = incident('at-previous', ['telefonica'], '2026-11-22T08:00:00.000Z');
+    const inWindow = incident('in-window', ['telefonica'], '2026-11-22T08:00:00.001Z');
+    const later = incident('later', ['telefonica'], '2026-11-23T08:00:00.001Z');
+    for (const item of [atPrevious, inWindow, later]) await store.incidents.put(item);
+    const digest = await composeDigest({ incidents: store.incidents, gazetteer, subscriptions: [], lastDigestAt: '2026-11-22T08:00:00.000Z', now: NOW });
+    expect(digest.cards.map((card) => card.title)).toEqual(['Incident in-window']);
+    expect(digest.total).toBe(1);
   });
 
   it('ranks subscribed companies first, then by relevance and number of sources', async () => {

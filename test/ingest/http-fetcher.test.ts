@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createHttpFetcher,
   DEFAULT_FETCHER_OPTIONS,
@@ -8,6 +8,7 @@ import {
   parseRetryAfter,
 } from '../../src/ingest/http-fetcher.ts';
 import type { FetcherOptions, FetchErrorKind, FetchResult, HttpFetcher } from '../../src/ingest/http-fetcher.ts';
+import type { Resolver } from '../../src/ingest/address-guard.ts';
 import {
   droppedBody,
   gzipBomb,
@@ -34,13 +35,17 @@ const FEED = rssFeed({
 let server: FeedServer;
 const fetchers: HttpFetcher[] = [];
 
-/** A fetcher with test-sized limits; closed after each test. */
+/**
+ * A fetcher with test-sized limits; closed after each test. It may reach loopback (where the test
+ * server is) unless the test says otherwise.
+ */
 function makeFetcher(overrides: Partial<FetcherOptions> = {}): HttpFetcher {
   const fetcher = createHttpFetcher({
     ...DEFAULT_FETCHER_OPTIONS,
     userAgent: USER_AGENT,
     headersTimeoutMs: 5_000,
     bodyTimeoutMs: 5_000,
+    allowPrivateAddresses: true,
     ...overrides,
   });
   fetchers.push(fetcher);
@@ -300,6 +305,114 @@ describe('createHttpFetcher', () => {
     it('accepts a body exactly at the cap', async () => {
       server.route('/exact', hugeBody({ totalBytes: 64 * 1024, chunkBytes: 1000 }));
       expect(await makeFetcher({ maxBytes: 64 * 1024 }).fetchText(server.url('/exact'))).toMatchObject({ kind: 'fetched', bytes: 64 * 1024 });
+    });
+  });
+
+  describe('server-side request forgery guard', () => {
+    /** Stands in for DNS: these names never reach a real resolver. */
+    const NAMES: Record<string, string> = {
+      'feed.test': '127.0.0.1',
+      'intranet.test': '10.0.0.5',
+      'metadata.test': '169.254.169.254',
+    };
+    const resolve: Resolver = async (hostname) => {
+      const address = NAMES[hostname];
+      if (address === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      return [{ address, family: net.isIP(address) }];
+    };
+    /** The default: guarded. A short connect timeout, so a broken guard fails fast instead of waiting on a private address. */
+    const guarded = (): HttpFetcher => makeFetcher({ allowPrivateAddresses: false, resolve, headersTimeoutMs: 1_000 });
+
+    /** The requests the server received during the current test (the server is shared by the whole file). */
+    let earlierRequests = 0;
+    const requestsDuringTest = () => server.requests.slice(earlierRequests);
+
+    beforeEach(() => {
+      server.route('/ssrf', serve(FEED));
+      earlierRequests = server.requests.length;
+    });
+
+    it('is on by default', async () => {
+      const error = await fetchError(makeFetcher({ allowPrivateAddresses: undefined }).fetchText(server.url('/ssrf')));
+      expect(error.kind).toBe('forbidden-address');
+      expect(requestsDuringTest()).toHaveLength(0);
+    });
+
+    it.each([
+      ['a loopback IP', (port: number) => `http://127.0.0.1:${port}/ssrf`, '127.0.0.1 is a loopback address'],
+      ['a decimal IPv4 spelling', (port: number) => `http://2130706433:${port}/ssrf`, '127.0.0.1 is a loopback address'],
+      ['an octal IPv4 spelling', (port: number) => `http://0177.0.0.1:${port}/ssrf`, '127.0.0.1 is a loopback address'],
+      ['a short hex IPv4 spelling', (port: number) => `http://0x7f.1:${port}/ssrf`, '127.0.0.1 is a loopback address'],
+      ['an IPv4-mapped IPv6 address', (port: number) => `http://[::ffff:127.0.0.1]:${port}/ssrf`, '::ffff:7f00:1 is a loopback address'],
+      ['the IPv6 loopback', (port: number) => `http://[::1]:${port}/ssrf`, '::1 is a loopback address'],
+      ['the unspecified address', (port: number) => `http://0:${port}/ssrf`, '0.0.0.0 is an unspecified address'],
+      ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data/', '169.254.169.254 is a cloud metadata address'],
+    ])('refuses %s before connecting, saying why', async (_label, urlFor, why) => {
+      const url = urlFor(server.port);
+      const error = await fetchError(guarded().fetchText(url));
+      expect(error.kind).toBe('forbidden-address');
+      expect(error.message).toBe(`refusing to fetch ${new URL(url).href}: ${why}`);
+      expect(requestsDuringTest()).toHaveLength(0);
+    });
+
+    it('refuses a host name that resolves to a private address, on the address it would connect to', async () => {
+      const error = await fetchError(guarded().fetchText(`http://intranet.test:${server.port}/ssrf`));
+      expect(error.kind).toBe('forbidden-address');
+      expect(error.message).toBe(`refusing to fetch http://intranet.test:${server.port}/ssrf: it resolves to 10.0.0.5, a private address`);
+    });
+
+    it('refuses a host name that resolves to loopback, which would otherwise reach the test server', async () => {
+      const error = await fetchError(guarded().fetchText(`http://feed.test:${server.port}/ssrf`));
+      expect(error).toMatchObject({ kind: 'forbidden-address', url: `http://feed.test:${server.port}/ssrf` });
+      expect(requestsDuringTest()).toHaveLength(0);
+    });
+
+    it('checks localhost with the system resolver too', async () => {
+      const error = await fetchError(makeFetcher({ allowPrivateAddresses: false }).fetchText(`http://localhost:${server.port}/ssrf`));
+      expect(error.kind).toBe('forbidden-address');
+      expect(error.message).toMatch(/: it resolves to (127\.0\.0\.1|::1), a loopback address$/);
+      expect(requestsDuringTest()).toHaveLength(0);
+    });
+
+    it('lets loopback through when private addresses are allowed, by IP and by name', async () => {
+      const fetcher = makeFetcher({ allowPrivateAddresses: true, resolve });
+      expect(await fetcher.fetchText(server.url('/ssrf'))).toMatchObject({ kind: 'fetched', status: 200 });
+      expect(await fetcher.fetchText(`http://feed.test:${server.port}/ssrf`)).toMatchObject({ kind: 'fetched', status: 200 });
+      expect(requestsDuringTest().map((request) => request.headers.host)).toEqual([`127.0.0.1:${server.port}`, `feed.test:${server.port}`]);
+    });
+
+    // With private addresses refused, no first hop can reach the loopback test server, so the per-hop checks are
+    // shown with the one class that stays refused when private addresses are allowed: cloud metadata.
+    it('checks every redirect target: an allowed first hop may not redirect to a metadata address', async () => {
+      server.route('/to-metadata', redirect('http://169.254.169.254/latest/meta-data/iam/', 302));
+      const error = await fetchError(makeFetcher({ allowPrivateAddresses: true, resolve }).fetchText(server.url('/to-metadata')));
+      expect(error).toMatchObject({ kind: 'forbidden-address', url: 'http://169.254.169.254/latest/meta-data/iam/' });
+      expect(error.message).toBe('refusing to fetch http://169.254.169.254/latest/meta-data/iam/: 169.254.169.254 is a cloud metadata address');
+      expect(requestsDuringTest()).toHaveLength(1);
+    });
+
+    it('checks every redirect target: nor to a name that resolves to one', async () => {
+      server.route('/to-metadata-name', redirect('http://metadata.test/latest/meta-data/', 307));
+      const error = await fetchError(makeFetcher({ allowPrivateAddresses: true, resolve, headersTimeoutMs: 1_000 }).fetchText(server.url('/to-metadata-name')));
+      expect(error.kind).toBe('forbidden-address');
+      expect(error.message).toBe('refusing to fetch http://metadata.test/latest/meta-data/: it resolves to 169.254.169.254, a cloud metadata address');
+      expect(requestsDuringTest()).toHaveLength(1);
+    });
+
+    it('connects to the very address it checked: a name that changes its answer (DNS rebinding) gains nothing', async () => {
+      // First answer loopback (allowed here), every later one the metadata address.
+      const answers: string[] = [];
+      const rebinding: Resolver = async () => {
+        const address = answers.length === 0 ? '127.0.0.1' : '169.254.169.254';
+        answers.push(address);
+        return [{ address, family: 4 }];
+      };
+      const first = makeFetcher({ allowPrivateAddresses: true, resolve: rebinding, headersTimeoutMs: 1_000 });
+      expect(await first.fetchText(`http://rebind.test:${server.port}/ssrf`)).toMatchObject({ kind: 'fetched' });
+      expect(answers).toEqual(['127.0.0.1']);
+      const second = makeFetcher({ allowPrivateAddresses: true, resolve: rebinding, headersTimeoutMs: 1_000 });
+      expect((await fetchError(second.fetchText(`http://rebind.test:${server.port}/ssrf`))).kind).toBe('forbidden-address');
+      expect(answers).toEqual(['127.0.0.1', '169.254.169.254']);
     });
   });
 

@@ -80,6 +80,7 @@ describe('pollFeeds', () => {
       maxRedirects: 5,
       maxConcurrency: 8,
       perHostConcurrency: 4,
+      allowPrivateAddresses: true, // the feed server is on loopback
     });
     storeFile = path.join(await mkdtemp(path.join(tmpdir(), 'poll-')), 'store.sqlite');
     store = await openStore(`sqlite://${storeFile}`);

@@ -9,8 +9,8 @@ import { rssFeed, serve, type FeedServer } from '../stand-ins/feed-server.ts';
  * at the loopback feed server, a SQLite store in it, and the stories that feed serves.
  */
 export interface BotFolder {
-  /** FEEDS_DIR and STORE_URL for the bot's environment. */
-  env: { FEEDS_DIR: string; STORE_URL: string };
+  /** FEEDS_DIR, STORE_URL and ALLOW_PRIVATE_FEEDS (the feed server is on loopback) for the bot's environment. */
+  env: { FEEDS_DIR: string; STORE_URL: string; ALLOW_PRIVATE_FEEDS: 'true' };
 }
 
 export async function createBotFolder(feeds: FeedServer, name: string, feed: { backfill?: number } = {}): Promise<BotFolder> {
@@ -20,7 +20,7 @@ export async function createBotFolder(feeds: FeedServer, name: string, feed: { b
     path.join(dir, 'feeds', 'news.json'),
     JSON.stringify({ id: 'news', name: 'Beispiel-News', url: feeds.url('/news.xml'), language: 'de', scope: 'privacy', fullText: false, enabled: true, ...feed }),
   );
-  return { env: { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}` } };
+  return { env: { FEEDS_DIR: path.join(dir, 'feeds'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`, ALLOW_PRIVATE_FEEDS: 'true' } };
 }
 
 /** Serves (or replaces) the outlet's feed with these stories, each linked at https://news.example/<guid>. */

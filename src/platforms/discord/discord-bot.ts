@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Client, Events, GatewayIntentBits, type ChannelType, type Channel } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Status, type ChannelType, type Channel } from 'discord.js';
 import type { ChannelMessage } from '../../chat/command.ts';
 import type { CommandRunner } from '../../chat/run-command.ts';
 import type { Logger } from '../../log.ts';
 import { claimEvents } from '../../chat/claim-event.ts';
+import { reconcileServers, recordServerPresent, recordServerRemoved } from '../../maintenance/track-server-membership.ts';
 import type { Store } from '../../store/open-store.ts';
 import { commandPayloads } from './command-payloads.ts';
 import { createInteractionHandler } from './handle-interaction.ts';
@@ -25,6 +26,8 @@ export interface DiscordBot {
   start(): Promise<void>;
   /** Posts a message the bot sends on its own (a digest) to a channel; ChannelUnavailableError marks the channel inactive. */
   post(channelId: string, message: ChannelMessage, deliveryId?: string): Promise<void>;
+  /** The gateway session is up (false while discord.js reconnects). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,17 @@ export function createDiscordBot(settings: DiscordSettings, runner: CommandRunne
       .then((deleted) => deleted && discordLog.info({ channel: channel.id, type: channel.type as ChannelType }, 'channel deleted: its settings were removed'))
       .catch((error: unknown) => discordLog.error({ err: error, channel: channel.id }, 'could not remove a deleted channel'));
   });
+  // Removed from a server (an outage is GuildUnavailable, not this): its settings go after the grace period.
+  client.on(Events.GuildDelete, (guild) => {
+    recordServerRemoved(store, `discord:${guild.id}`, new Date(), discordLog).catch((error: unknown) =>
+      discordLog.error({ err: error, guild: guild.id }, 'could not record the removal from a server'),
+    );
+  });
+  client.on(Events.GuildCreate, (guild) => {
+    recordServerPresent(store, `discord:${guild.id}`, discordLog).catch((error: unknown) =>
+      discordLog.error({ err: error, guild: guild.id }, 'could not record the return to a server'),
+    );
+  });
 
   return {
     async start() {
@@ -70,6 +84,10 @@ export function createDiscordBot(settings: DiscordSettings, runner: CommandRunne
         throw new Error(`Could not log in to Discord at ${settings.apiBase}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       await ready;
+      // Servers that removed the bot (or took it back) while it was offline.
+      await reconcileServers(store, 'discord', new Set(client.guilds.cache.map((guild) => `discord:${guild.id}`)), new Date(), discordLog).catch(
+        (error: unknown) => discordLog.error({ err: error }, 'could not compare the servers with the stored ones'),
+      );
       const applicationId = client.application?.id ?? client.user?.id;
       if (!applicationId) throw new Error('Discord did not say which application the bot is');
       const changed = await registerCommands({
@@ -91,6 +109,9 @@ export function createDiscordBot(settings: DiscordSettings, runner: CommandRunne
       const nonce = deliveryId === undefined ? undefined : createHash('sha256').update(deliveryId).digest('hex').slice(0, 25);
       await postMessage(client.rest, channelId, channelMessage(message), nonce);
     },
+
+    // client.ws.status stays Ready after the first login; each shard's own status follows its connection.
+    connected: () => client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
 
     async stop() {
       await client.destroy();

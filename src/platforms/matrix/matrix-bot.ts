@@ -19,6 +19,7 @@ import type { CommandRunner } from '../../chat/run-command.ts';
 import { t } from '../../chat/translate.ts';
 import type { MatrixConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import { recordServerPresent, recordServerRemoved } from '../../maintenance/track-server-membership.ts';
 import type { Store } from '../../store/open-store.ts';
 import { channelContent, replyContent, type NoticeContent } from './message-content.ts';
 import { openMatrixSession, type MatrixSession } from './matrix-session.ts';
@@ -30,6 +31,8 @@ export interface MatrixBot {
   start(): Promise<void>;
   /** Posts a message the bot sends on its own (a digest) to a room; ChannelUnavailableError marks the room inactive. */
   post(roomId: string, message: ChannelMessage, txnId?: string): Promise<void>;
+  /** The sync loop is running (false before start, after stop, and while the homeserver cannot be reached). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -144,6 +147,7 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       channel.active = true;
       delete channel.inactiveReason;
     });
+    await recordServerPresent(store, `matrix:${roomId}`, matrixLog);
     matrixLog.info({ room: roomId, inviter }, 'joined a Matrix room on invitation');
     const welcome = t('en', 'matrix.joined', { prefix: config.prefix });
     await send(roomId, { ...replyContent({ lines: [welcome] }, 'en', config.prefix) }, `welcome-${digest(roomId)}`).catch(() => {});
@@ -153,9 +157,14 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
     const me = session!.userId;
     if (userId === me) {
       if (membership === 'invite') return handleInvite(roomId, by);
-      if ((membership === 'leave' || membership === 'ban') && by !== undefined && by !== me) {
-        matrixLog.warn({ room: roomId, membership, by }, 'removed from a Matrix room: marked inactive');
-        await markInactive(roomId, membership === 'ban' ? `banned by ${by}` : `removed by ${by}`);
+      if (membership === 'leave' || membership === 'ban') {
+        if (by !== undefined && by !== me) {
+          matrixLog.warn({ room: roomId, membership, by }, 'removed from a Matrix room: marked inactive');
+          // Who did it goes to the log only: the store keeps no user ids.
+          await markInactive(roomId, membership === 'ban' ? 'banned from the room' : 'removed from the room');
+        }
+        // Kicked, banned or gone on its own: the room's settings go after the grace period unless it is invited back.
+        await recordServerRemoved(store, `matrix:${roomId}`, new Date(), matrixLog);
       }
       return;
     }
@@ -222,6 +231,11 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
 
     async post(roomId, message, txnId = `post-${randomUUID()}`) {
       await send(roomId, channelContent(message), txnId);
+    },
+
+    connected: () => {
+      const state = client?.getSyncState();
+      return state === SyncState.Prepared || state === SyncState.Syncing || state === SyncState.Catchup;
     },
 
     async stop() {

@@ -151,7 +151,7 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     expect(marker.content.body).toContain('privacy-radar');
     expect([...repliesTo(notice), ...repliesTo(chat), ...repliesTo(foreign)]).toEqual([]);
     const usage = await ask('!feeds bitte');
-    expect(usage.content.body).toBe('I did not understand "bitte". Usage: !feeds');
+    expect(usage.content.body).toBe('I did not understand "bitte". Usage: !feeds · !feeds add <url> · !feeds remove <url or name>');
   });
 
   it('lets power level 50 manage the room and tells others what they lack', async () => {
