@@ -2,6 +2,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/open-store.ts';
 import { forgetRemovedServers } from './forget-server.ts';
 import { pruneSeenItems } from './prune-seen-items.ts';
+import { utcDay } from '../store/day-index.ts';
 
 export interface MaintenanceSettings {
   /** RETENTION_DAYS: news records kept this long; 0 keeps them. */
@@ -18,6 +19,8 @@ export interface MaintenanceReport {
   seenItemsKept: number;
   serversForgotten: number;
   channelsForgotten: number;
+  /** Sent and given-up deliveries older than OUTBOX_KEEP_DAYS. */
+  deliveriesDeleted: number;
   /** False when a run's limit stopped it; the next run carries on. */
   complete: boolean;
 }
@@ -31,6 +34,8 @@ const RUN_LIMIT_MS = 3 * 60_000;
 const MAX_KEYS_PER_RUN = 100_000;
 /** Servers forgotten per run. */
 const MAX_SERVERS_PER_RUN = 200;
+/** Sent deliveries are kept this long: far beyond the day or two in which planning could repeat one. */
+export const OUTBOX_KEEP_DAYS = 14;
 
 /**
  * The daily sweep: forgets servers past their grace period, then prunes news records past retention. Runs under a
@@ -44,6 +49,7 @@ export async function runMaintenance(store: Store, settings: MaintenanceSettings
     seenItemsKept: 0,
     serversForgotten: 0,
     channelsForgotten: 0,
+    deliveriesDeleted: 0,
     complete: true,
   };
   if (!(await store.leases.acquire(LEASE, store.instanceId, LEASE_TTL_MS))) {
@@ -63,6 +69,11 @@ export async function runMaintenance(store: Store, settings: MaintenanceSettings
       Object.assign(report, pruned);
     }
     report.complete &&= forgotten.length < MAX_SERVERS_PER_RUN;
+    // Delivered entries only serve exactly-once planning and the digest's "already alerted" check, both of which
+    // look back a day or two; the outbox is not history, and 1,000 channels' digests fill ~100 MB a month.
+    const outbox = await store.outbox.prune(utcDay(new Date(now.getTime() - OUTBOX_KEEP_DAYS * 86_400_000)), utcDay(now), MAX_KEYS_PER_RUN);
+    report.deliveriesDeleted = outbox.deleted;
+    report.complete &&= outbox.complete;
   } finally {
     await store.leases.release(LEASE, store.instanceId).catch(() => {});
   }
@@ -70,7 +81,7 @@ export async function runMaintenance(store: Store, settings: MaintenanceSettings
   log.info(
     report,
     `maintenance done: deleted ${report.seenItemsDeleted} seen items and ${report.articlesDeleted} articles (retention ${retention}), ` +
-      `kept ${report.seenItemsKept} old items still in their feeds; forgot ${report.serversForgotten} servers ` +
+      `kept ${report.seenItemsKept} old items still in their feeds; deleted ${report.deliveriesDeleted} old deliveries; forgot ${report.serversForgotten} servers ` +
       `(${report.channelsForgotten} channels)${report.complete ? '' : '; more is left for the next run'}`,
   );
   return report;

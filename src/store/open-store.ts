@@ -244,7 +244,12 @@ function assembleStore(kind: StoreKind, keyv: Keyv, prefix: string, rawLeases: L
       },
       exclusive,
     ),
-    outbox: createOutboxRepo(collection('outbox'), collection('outbox-index'), exclusive),
+    outbox: createOutboxRepo(
+      collection('outbox'),
+      collection('outbox-index'),
+      exclusive,
+      createDayIndex(collection('outbox-days'), collection('outbox-day-keys'), exclusive, 'outbox-days'),
+    ),
     userFeeds: createUserFeedRepo(collection('user-feeds'), collection('user-feed-index'), exclusive),
     collection,
     instanceId,
