@@ -165,6 +165,8 @@ export interface SoakResult {
   gazetteer: Gazetteer;
   /** Every delivery the sender got, in order (empty with `record: 'counts'`). */
   deliveries: DeliveryRecord[];
+  /** Delivered outbox entries the daily maintenance pruned (older than OUTBOX_KEEP_DAYS). */
+  deliveriesPruned: number;
   /** By incident id. */
   startedIncidents: Map<string, StartedIncident>;
   firstPollAt: number;
@@ -623,6 +625,7 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
 
   const full = (options.record ?? 'full') === 'full';
   const deliveries: DeliveryRecord[] = [];
+  let deliveriesPruned = 0;
   const startedIncidents = new Map<string, StartedIncident>();
   const progress: SoakProgress = {
     polls: 0,
@@ -634,10 +637,11 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
     pollOutcomes: { fetched: 0, 'not-modified': 0, 'not-due': 0, elsewhere: 0, failed: 0 },
     wallMs: { polls: 0, ticks: 0, maintenance: 0 },
   };
-  const timed = async (part: keyof SoakProgress['wallMs'], work: () => Promise<unknown>): Promise<void> => {
+  const timed = async <T>(part: keyof SoakProgress['wallMs'], work: () => Promise<T>): Promise<T> => {
     const before = performance.now();
-    await work();
+    const result = await work();
     progress.wallMs[part] += Math.round(performance.now() - before);
+    return result;
   };
   const fetcher = createHttpFetcher({ ...DEFAULT_FETCHER_OPTIONS, userAgent: 'privacy-radar-soak', allowPrivateAddresses: true, perHostConcurrency: 8 });
   const leaseTtlMs = 60_000;
@@ -712,7 +716,8 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
         await timed('polls', poll);
       }
       if (clock % DAY_MS === MAINTENANCE_MINUTE_OF_DAY * MINUTE_MS) {
-        await timed('maintenance', () => runMaintenance(store, { retentionDays: 90, forgetAfterDays: 30 }, now(), log));
+        const report = await timed('maintenance', () => runMaintenance(store, { retentionDays: 90, forgetAfterDays: 30 }, now(), log));
+        deliveriesPruned += report.deliveriesDeleted;
       }
       if (sinceStart > 0 && sinceStart % DAY_MS === 0 && sinceStart <= days * DAY_MS) await options.onDay?.(sinceStart / DAY_MS - 1, progress);
     }
@@ -729,6 +734,7 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
     storeFile,
     gazetteer,
     deliveries,
+    deliveriesPruned,
     startedIncidents,
     firstPollAt: firstPollAt ?? start,
     lastTickAt,
