@@ -5,7 +5,10 @@ import { COMMANDS } from '../commands/index.ts';
 import { ChannelUnavailableError, type ChannelMessage, type ChatServices } from './chat/command.ts';
 import { createCommandRunner, type CommandRunner } from './chat/run-command.ts';
 import { HOMEPAGE, VERSION, type Config } from './config.ts';
-import type { Platform } from './model/channel.ts';
+import type { ChannelRef, Platform } from './model/channel.ts';
+import type { Incident } from './model/analysis.ts';
+import type { LlmSettings } from './analysis/summarise-with-llm.ts';
+import type { DeliverySender } from './delivery/send-outbox.ts';
 import { leaseChannelClaims } from './delivery/channel-claims.ts';
 import { recordReachable, recordRefusal } from './delivery/channel-health.ts';
 import { createDelivery, PLANNING_LOCK, type Delivery } from './delivery/delivery-service.ts';
@@ -105,31 +108,21 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     },
   };
   const commands = createCommandRunner(COMMANDS, chat, log);
-  const delivery = createDelivery({
+  const { delivery, processArticle } = createCore({
     store,
     gazetteer,
+    log,
+    now: () => new Date(),
     send: async (channel, message, deliveryId) => {
       const platform = posters.get(channel.platform);
       if (!platform) throw new Error(`${channel.platform} is not connected`);
       await platform.post(channel.id, message, deliveryId);
     },
     canSend: (channel) => posters.has(channel.platform),
-    log: log.child({ component: 'delivery' }),
-    now: () => new Date(),
     graceMs: config.delivery.graceMs,
     announceEmpty: config.delivery.announceEmpty,
     prefix: (platform) => (platform === 'matrix' ? (config.matrix?.prefix ?? '!') : '/'),
-    claimChannel: leaseChannelClaims(store.leases, store.instanceId, leaseTtlMs),
-  });
-  const processArticle = createArticleProcessor({
-    analyser: createAnalyser({ gazetteer }),
-    incidents: store.incidents,
-    unknownCompanies: store.unknownCompanies,
-    gazetteer,
-    newIncidentId,
-    log,
-    serialise: (work) => store.exclusive(PLANNING_LOCK, work),
-    onNewIncident: (incident) => delivery.incidentStarted(incident),
+    leaseTtlMs,
     ...(config.llm ? { llm: config.llm } : {}),
   });
   /** Feed leases this instance took: given back on close, so that a restarted or other instance polls at once. */
@@ -202,4 +195,63 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         await store.close();
       })()),
   };
+}
+
+/** What the core needs around it: the store, a clock, and how a delivery reaches a platform. */
+/** Analyses an ingested article and files it under its incident. */
+export type ArticleProcessor = (article: Article, feed: FeedConfig) => Promise<ProcessedArticle>;
+
+export interface CoreSettings {
+  store: Store;
+  gazetteer: Gazetteer;
+  log: Logger;
+  now: () => Date;
+  send: DeliverySender;
+  /** Whether the platform of a channel is connected now. */
+  canSend: (channel: ChannelRef) => boolean;
+  graceMs: number;
+  announceEmpty: boolean;
+  prefix: (platform: string) => string;
+  /** How long this instance's claim on a channel's deliveries outlives it. */
+  leaseTtlMs: number;
+  llm?: LlmSettings;
+  /** Sees every incident an announced article started, before its alerts are planned (the soak test counts them). */
+  onIncidentStarted?: (incident: Incident) => void;
+}
+
+/**
+ * Filing and delivery wired the one way that keeps them exactly once: articles are filed under the planning lock,
+ * an announced new incident plans its alerts inside it, and digests are planned under the same lock (see
+ * PLANNING_LOCK). The app and the soak simulation both build the core here.
+ */
+export function createCore(settings: CoreSettings): { delivery: Delivery; processArticle: ArticleProcessor } {
+  const { store, gazetteer, log, now } = settings;
+  const delivery = createDelivery({
+    store,
+    gazetteer,
+    send: settings.send,
+    canSend: settings.canSend,
+    log: log.child({ component: 'delivery' }),
+    now,
+    graceMs: settings.graceMs,
+    announceEmpty: settings.announceEmpty,
+    prefix: settings.prefix,
+    claimChannel: leaseChannelClaims(store.leases, store.instanceId, settings.leaseTtlMs),
+  });
+  const processArticle = createArticleProcessor({
+    analyser: createAnalyser({ gazetteer }),
+    incidents: store.incidents,
+    unknownCompanies: store.unknownCompanies,
+    gazetteer,
+    newIncidentId,
+    log,
+    now,
+    serialise: (work) => store.exclusive(PLANNING_LOCK, work),
+    onNewIncident: async (incident) => {
+      settings.onIncidentStarted?.(incident);
+      await delivery.incidentStarted(incident);
+    },
+    ...(settings.llm ? { llm: settings.llm } : {}),
+  });
+  return { delivery, processArticle };
 }

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, BREAKING_STORIES } from '../fixtures/amazon-stories.ts';
-import { startDiscordServer, type DiscordStandIn, type SentMessage } from '../stand-ins/discord-server.ts';
+import { startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
 import { createBotFolder, discordEnv, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { runCli, startCli, type RunningCli } from '../support/run-cli.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { embedTitles, isAlert, isDigest } from '../support/discord-text.ts';
 
 /**
  * Exactly once across crashes: `privacy-radar run` (a child process) delivers two alerts and a digest to each of
@@ -17,9 +18,6 @@ const GUILD = '610000000000000000';
 const CHANNELS = Array.from({ length: 40 }, (_, n) => String(620_000_000_000_000_000n + BigInt(n)));
 const NEW = [BREAKING_STORIES.ringLeak, BREAKING_STORIES.twitchAccounts];
 
-const isAlert = (sent: SentMessage) => /New incident|Neuer Vorfall/.test(sent.message.content);
-const isDigest = (sent: SentMessage) => /Privacy digest|Datenschutz-Übersicht/.test(sent.message.content);
-const titlesOf = (sent: SentMessage) => ((sent.message.embeds ?? []) as { title?: string }[]).map((embed) => (embed.title ?? '').replace(/\\(.)/gs, '$1'));
 
 describe('exactly once across SIGKILL', () => {
   let discord: DiscordStandIn;
@@ -110,10 +108,10 @@ describe('exactly once across SIGKILL', () => {
       const sent = discord.channelMessages.filter((message) => message.channelId === channel);
       const alerts = sent.filter(isAlert);
       const digests = sent.filter(isDigest);
-      expect(alerts.flatMap(titlesOf).sort()).toEqual(NEW.map((story) => story.title).sort());
+      expect(alerts.flatMap(embedTitles).sort()).toEqual(NEW.map((story) => story.title).sort());
       expect(digests).toHaveLength(1);
       // An incident a channel got as an alert is not in its digest again.
-      for (const title of alerts.flatMap(titlesOf)) expect(titlesOf(digests[0]!)).not.toContain(title);
+      for (const title of alerts.flatMap(embedTitles)) expect(embedTitles(digests[0]!)).not.toContain(title);
     }
     // Each kill at a message left one created but unconfirmed: the resend carried the same nonce and created nothing.
     expect(discord.nonceRepeats).toBeGreaterThanOrEqual(4);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, BREAKING_STORIES } from '../fixtures/amazon-stories.ts';
 import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
+import { plain } from '../support/discord-text.ts';
 import { createBotFolder, discordEnv, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
 
@@ -13,8 +14,6 @@ import { startCli, type RunningCli } from '../support/run-cli.ts';
 
 const RING_LEAK = BREAKING_STORIES.ringLeak;
 
-/** What a reader sees: Discord drops the backslash before an escaped character. */
-const plain = (text: string): string => text.replace(/\\(.)/gs, '$1');
 
 describe('alerts and digests on Discord', () => {
   let discord: DiscordStandIn;

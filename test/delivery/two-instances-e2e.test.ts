@@ -1,10 +1,11 @@
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, BREAKING_STORIES } from '../fixtures/amazon-stories.ts';
-import { startDiscordServer, type DiscordStandIn, type SentMessage } from '../stand-ins/discord-server.ts';
+import { startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
 import { createBotFolder, discordEnv, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
+import { embedTitles, isAlert, isDigest } from '../support/discord-text.ts';
 
 /**
  * Two instances of `privacy-radar run` on one Redis store and one Discord stand-in (each with its own gateway
@@ -19,9 +20,6 @@ const CHANNELS = Array.from({ length: 20 }, (_, n) => String(640_000_000_000_000
 const REDIS_DB = 7;
 const redisUrl = process.env.REDIS_URL;
 
-const isAlert = (sent: SentMessage) => /New incident|Neuer Vorfall/.test(sent.message.content);
-const isDigest = (sent: SentMessage) => /Privacy digest|Datenschutz-Übersicht/.test(sent.message.content);
-const titlesOf = (sent: SentMessage) => ((sent.message.embeds ?? []) as { title?: string }[]).map((embed) => (embed.title ?? '').replace(/\\(.)/gs, '$1'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function flushRedisDb(url: string): Promise<void> {
@@ -96,7 +94,7 @@ describe.skipIf(!redisUrl)('two instances on one Redis store (REDIS_URL)', () =>
     await sleep(3_000);
     for (const channel of CHANNELS) {
       const sent = sentTo(channel);
-      expect(sent.filter(isAlert).flatMap(titlesOf).sort()).toEqual([BREAKING_STORIES.ringLeak.title, BREAKING_STORIES.twitchAccounts.title].sort());
+      expect(sent.filter(isAlert).flatMap(embedTitles).sort()).toEqual([BREAKING_STORIES.ringLeak.title, BREAKING_STORIES.twitchAccounts.title].sort());
       expect(sent.filter(isDigest)).toHaveLength(1);
       expect(sent).toHaveLength(3);
     }
@@ -116,7 +114,7 @@ describe.skipIf(!redisUrl)('two instances on one Redis store (REDIS_URL)', () =>
     await discord.waitFor(() => CHANNELS.every((channel) => sentTo(channel).length >= 4), 30_000);
     await sleep(3_000);
     for (const channel of CHANNELS) {
-      expect(sentTo(channel).filter(isAlert).flatMap(titlesOf).filter((title) => title === BREAKING_STORIES.audibleAds.title)).toHaveLength(1);
+      expect(sentTo(channel).filter(isAlert).flatMap(embedTitles).filter((title) => title === BREAKING_STORIES.audibleAds.title)).toHaveLength(1);
       expect(sentTo(channel)).toHaveLength(4);
     }
     expect(survivor.output().slice(mark)).toMatch(/poll cycle done: 1 feeds polled/);

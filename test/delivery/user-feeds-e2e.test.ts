@@ -4,6 +4,7 @@ import { startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-se
 import { htmlPage, rssFeed, serve, startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
 import { createBotFolder, discordEnv, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { startCli, type RunningCli } from '../support/run-cli.ts';
+import { plain } from '../support/discord-text.ts';
 
 /**
  * A server adds an outlet of its own with `/feeds add`: the bot reads the URL once to check it is a feed,
@@ -25,8 +26,7 @@ describe('feeds that a server adds', () => {
   const ask = async (channelId: string, name: string, options: Record<string, unknown>[]) => {
     const { id } = await discord.slashCommand({ name, options: options as never, channelId, ...manager });
     const reply = await discord.waitFor(() => discord.visibleReply(id), 15_000);
-    // What a reader sees: Discord drops the backslash before an escaped character.
-    return reply.content.replace(/\\(.)/gs, '$1');
+    return plain(reply.content);
   };
   const alertsIn = (channel: string) => discord.channelMessages.filter((m) => m.channelId === channel && m.message.content.includes('New incident'));
   /** The blog serves these stories, each linking to an article page on the same loopback server. */

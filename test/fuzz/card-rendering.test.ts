@@ -18,6 +18,7 @@ import { cardText } from '../../src/platforms/matrix/card-html.ts';
 import { channelContent, replyContent, type NoticeContent } from '../../src/platforms/matrix/message-content.ts';
 import { MENTIONS_AND_MARKUP, NASTY_FEEDS } from '../fixtures/nasty-feeds.ts';
 import { fuzzRuns, hostileIncident, hostileText, rawItem } from './arbitraries.ts';
+import { blockSyntaxLines, unescapedSpecials } from '../support/discord-text.ts';
 
 /**
  * Nothing from a feed (or a user) leaks into a card as markup or a mention. Cards are built from hostile
@@ -33,24 +34,7 @@ const FEED: FeedConfig = { id: 'fuzz', name: 'Fuzz', url: 'https://nasty.example
 const NOW = new Date('2026-11-23T08:00:00Z');
 
 // ---------------------------------------------------------------------------------------------
-// Discord (helpers after test/platforms/discord/render.test.ts)
-
-/** Characters Discord's markdown gives a meaning inside a line; `<` also opens every mention syntax. */
-const SPECIAL = new Set('*_~`|<>[]()#'.split(''));
-
-function unescapedSpecials(text: string): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < text.length; i += 1) {
-    if (text[i] === '\\') i += 1;
-    else if (SPECIAL.has(text[i]!)) found.push(text[i]!);
-  }
-  return found;
-}
-
-/** Lines Discord would render as a heading, list item, sub-text or quote. */
-function blockSyntaxLines(text: string): string[] {
-  return text.split('\n').filter((line) => /^\s*([-+*]|\d+\.)\s/.test(line) || /^\s*(#|>|-#)/.test(line));
-}
+// Discord
 
 /** What is wrong with a text from a feed as Discord would render it. */
 function discordTextProblems(where: string, text: string): string[] {

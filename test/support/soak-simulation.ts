@@ -19,20 +19,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
-import { createAnalyser } from '../../src/analysis/analyse-article.ts';
 import { loadGazetteer, type Gazetteer } from '../../src/analysis/company-gazetteer.ts';
-import { createArticleProcessor } from '../../src/analysis/process-article.ts';
 import type { ChannelMessage } from '../../src/chat/command.ts';
-import { leaseChannelClaims } from '../../src/delivery/channel-claims.ts';
-import { createDelivery, PLANNING_LOCK } from '../../src/delivery/delivery-service.ts';
 import { createHttpFetcher, DEFAULT_FETCHER_OPTIONS } from '../../src/ingest/http-fetcher.ts';
 import { pollFeeds, type FeedOutcome } from '../../src/ingest/poll-feeds.ts';
 import { createLogger } from '../../src/log.ts';
 import { runMaintenance } from '../../src/maintenance/run-maintenance.ts';
+import { createCore } from '../../src/main.ts';
 import type { IncidentType } from '../../src/model/analysis.ts';
 import { channelKey, serverKey, type ChannelRef, type ChannelSettings, type DigestSetting } from '../../src/model/channel.ts';
 import type { FeedConfig, Language } from '../../src/model/feed.ts';
-import { newIncidentId } from '../../src/store/incident-repo.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { atomFeed, htmlPage, rssFeed, serve, startFeedServer, type FeedServer, type RouteHandler } from '../stand-ins/feed-server.ts';
 import { FACT_CHOICES, GENERIC_ACTORS, generalStory, privacyStory, STORY_TYPES, type StoryFacts } from './soak-stories.ts';
@@ -645,9 +641,12 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
   };
   const fetcher = createHttpFetcher({ ...DEFAULT_FETCHER_OPTIONS, userAgent: 'privacy-radar-soak', allowPrivateAddresses: true, perHostConcurrency: 8 });
   const leaseTtlMs = 60_000;
-  const delivery = createDelivery({
+  // The core wired as the app wires it; only the platform edge (the sender) and the clock are the simulation's.
+  const { delivery, processArticle } = createCore({
     store,
     gazetteer,
+    log,
+    now,
     // The platform edge: what would go to Discord or Matrix is recorded.
     send: async (channel, message, deliveryId) => {
       const kind = deliveryId.startsWith('alert.') ? 'alert' : 'digest';
@@ -656,28 +655,15 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
       if (full) deliveries.push({ deliveryId, channel: channelKey(channel), kind, at: clock, message });
     },
     canSend: () => true,
-    log,
-    now,
     graceMs: 6 * HOUR_MS,
     announceEmpty: true,
     prefix: (platform) => (platform === 'matrix' ? '!' : '/'),
-    claimChannel: leaseChannelClaims(store.leases, store.instanceId, leaseTtlMs),
-  });
-  const processArticle = createArticleProcessor({
-    analyser: createAnalyser({ gazetteer }),
-    incidents: store.incidents,
-    unknownCompanies: store.unknownCompanies,
-    gazetteer,
-    newIncidentId,
-    log,
-    now,
-    serialise: (work) => store.exclusive(PLANNING_LOCK, work),
-    onNewIncident: async (incident) => {
+    leaseTtlMs,
+    onIncidentStarted: (incident) => {
       if (!startedIncidents.has(incident.id)) {
         progress.incidentsStarted += 1;
         startedIncidents.set(incident.id, { id: incident.id, companies: [...incident.companies], recordedAt: incident.recordedAt ?? incident.firstSeen, startedAt: clock });
       }
-      await delivery.incidentStarted(incident);
     },
   });
   const feeds = world.feeds.map((feed) => feed.config);

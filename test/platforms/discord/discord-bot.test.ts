@@ -4,6 +4,7 @@ import { startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts
 import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
 import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
 import { AMAZON_STORIES, HOSTILE_STORY } from '../../fixtures/amazon-stories.ts';
+import { plain } from '../../support/discord-text.ts';
 
 /**
  * The bot as it runs in production — `privacy-radar run`, configured by environment — against the Discord
@@ -30,7 +31,6 @@ interface Button {
 }
 
 /** What a reader sees: Discord drops the backslash before an escaped character. */
-const plain = (text: string | undefined): string => (text ?? '').replace(/\\(.)/gs, '$1');
 const textOf = (message: StandInMessage): string => plain(message.content);
 const embedsOf = (message: StandInMessage): Embed[] => message.embeds as Embed[];
 const buttonsOf = (message: StandInMessage): Button[] =>

@@ -16,33 +16,16 @@ import { commandPayloads } from '../../../src/platforms/discord/command-payloads
 import colourData from '../../../src/platforms/discord/data/incident-type-colours.json' with { type: 'json' };
 import { escapeMarkdown, safeUrl, truncate } from '../../../src/platforms/discord/escape-markdown.ts';
 import { channelMessage, replyMessage, type DiscordMessage } from '../../../src/platforms/discord/reply-message.ts';
+import { blockSyntaxLines, plain, unescapedSpecials } from '../../support/discord-text.ts';
 
 /**
  * What the Discord adapter sends, checked without Discord: feed text made inert, Discord's size limits kept
  * (an oversized message is rejected outright), and command payloads Discord's validation accepts.
  */
 
-/** Characters Discord's markdown gives a meaning inside a line. */
-const SPECIAL = new Set('*_~`|<>[]()#'.split(''));
-
-/** The special characters in `text` that are not backslash-escaped. */
-function unescapedSpecials(text: string): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < text.length; i += 1) {
-    if (text[i] === '\\') i += 1;
-    else if (SPECIAL.has(text[i]!)) found.push(text[i]!);
-  }
-  return found;
-}
-
-/** Lines that Discord would render as a heading, list item, sub-text or quote. */
-function blockSyntaxLines(text: string): string[] {
-  return text.split('\n').filter((line) => /^\s*([-+*]|\d+\.)\s/.test(line) || /^\s*(#|>|-#)/.test(line));
-}
-
 /** The text as Discord shows it: escaping backslashes dropped, the zero-width space invisible. */
 function rendered(text: string): string {
-  return text.replace(/\\(.)/gs, '$1').replace(/\u200b/g, '');
+  return plain(text).replace(/\u200b/g, '');
 }
 
 /** What Discord counts against the 6,000 characters a message's embeds may hold together. */
