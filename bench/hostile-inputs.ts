@@ -1,7 +1,7 @@
 /**
  * The slowest single input per target: the nasty corpus (test/fixtures/nasty-feeds.ts), a fixed-seed sample of
  * the fast-check arbitraries the property tests use (test/fuzz/arbitraries.ts), and — reported apart — feeds as
- * big as the fetcher's 5 MB limit allows. The goal is under a second of work for any one input. Each input runs twice and its
+ * big as the fetcher's feed limit (FEED_MAX_BYTES, 2 MB) allows. The goal is under a second of work for any one input. Each input runs twice and its
  * faster run counts (the first may include compiling and warming caches). Prints one JSON line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { cardFromIncident } from '../src/delivery/incident-card.ts';
 import { cleanArticleText } from '../src/ingest/clean-article-text.ts';
 import { decodeBody } from '../src/ingest/decode-charset.ts';
 import { extractArticle } from '../src/ingest/extract-article.ts';
+import { DEFAULT_FETCHER_OPTIONS } from '../src/ingest/http-fetcher.ts';
 import { normaliseItems } from '../src/ingest/normalise-items.ts';
 import { FeedParseError, parseFeed } from '../src/ingest/parse-feed.ts';
 import type { FeedConfig } from '../src/model/feed.ts';
@@ -26,7 +27,7 @@ import { articlePage, chatLine, feedBytes, generatedFeed, hostileIncident, hosti
 
 const GOAL_MS = 1000;
 const SEED = 20_261_123;
-const FETCH_LIMIT_BYTES = 5 * 1024 * 1024;
+const FETCH_LIMIT_BYTES = DEFAULT_FETCHER_OPTIONS.feedMaxBytes ?? DEFAULT_FETCHER_OPTIONS.maxBytes;
 
 interface Input<T> {
   name: string;
@@ -106,7 +107,7 @@ const feedInputs: Input<FeedBody>[] = [
   ...sample('fast-check feed', feedBytes(fc.oneof(generatedFeed.map((f) => f.xml), mutated(fc.constantFrom(...fixtureFeeds), 3))), 300),
 ];
 
-/** The most a feed can hold: as many items as fit in the 5 MB the fetcher accepts. */
+/** The most a feed can hold: as many items as fit in the bytes the fetcher accepts for a feed. */
 const fetchLimitInputs: Input<FeedBody>[] = [
   { name: 'tiny distinct items', build: () => atFetchLimit((i) => rssItem({ title: `t${i}` })) },
   {

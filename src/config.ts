@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   FETCH_HEADERS_TIMEOUT_MS: positiveInt(100, 300_000).default(15_000),
   FETCH_BODY_TIMEOUT_MS: positiveInt(100, 600_000).default(30_000),
   FETCH_MAX_BYTES: positiveInt(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  FEED_MAX_BYTES: positiveInt(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   FETCH_CONCURRENCY: positiveInt(1, 256).default(8),
   FETCH_PER_HOST_CONCURRENCY: positiveInt(1, 32).default(2),
   /**
@@ -140,6 +141,8 @@ export interface Config {
     headersTimeoutMs: number;
     bodyTimeoutMs: number;
     maxBytes: number;
+    /** FEED_MAX_BYTES: feeds get a smaller cap than pages (parsing a large feed is the costly part). */
+    feedMaxBytes: number;
     maxConcurrency: number;
     perHostConcurrency: number;
     /** ALLOW_PRIVATE_FEEDS: fetch from non-public addresses too (see src/ingest/address-guard.ts). */
@@ -266,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       headersTimeoutMs: e.FETCH_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: e.FETCH_BODY_TIMEOUT_MS,
       maxBytes: e.FETCH_MAX_BYTES,
+      feedMaxBytes: e.FEED_MAX_BYTES,
       maxConcurrency: e.FETCH_CONCURRENCY,
       perHostConcurrency: e.FETCH_PER_HOST_CONCURRENCY,
       allowPrivateAddresses: e.ALLOW_PRIVATE_FEEDS === 'true',

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.pollCron).toBe('*/10 * * * *');
     expect(config.logLevel).toBe('info');
     expect(config.fetch.maxBytes).toBe(5 * 1024 * 1024);
+    expect(config.fetch.feedMaxBytes).toBe(2 * 1024 * 1024);
     expect(config.userAgent).toMatch(/^privacy-radar\/\S+ \(\+https:\/\/\S+\)$/);
   });
 

@@ -79,7 +79,7 @@ async function readSource(source: string, config: Config, stdin: NodeJS.Readable
   if (/^https?:\/\//i.test(source)) {
     const fetcher = createHttpFetcher({ userAgent: config.userAgent, maxRedirects: 5, ...config.fetch });
     try {
-      const result = await fetcher.fetchText(source, { accept: 'application/rss+xml, application/atom+xml, text/html;q=0.9, */*;q=0.5' });
+      const result = await fetcher.fetchText(source, { expect: 'page', accept: 'application/rss+xml, application/atom+xml, text/html;q=0.9, */*;q=0.5' });
       if (result.kind !== 'fetched') throw new Error(`${source} answered 304 without a body`);
       return { text: result.body, url: result.url };
     } finally {

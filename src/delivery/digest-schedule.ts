@@ -28,8 +28,16 @@ export function dueDigestSlot(setting: DigestSetting, lastDigestAt: string | und
   return undefined;
 }
 
-/** The instant a local date and HH:MM mean in an IANA zone (see dueDigestSlot for gaps and repeats). */
+/**
+ * The instant a local date and HH:MM mean in an IANA zone (see dueDigestSlot for gaps and repeats). Remembered:
+ * the minute tick asks it for every digest channel, and thousands of channels share a few zones and times, while
+ * each answer costs several Intl calls.
+ */
 export function zonedInstant(localDate: string, time: string, timeZone: string): number {
+  return remembered(instants, `${localDate} ${time} ${timeZone}`, () => computeZonedInstant(localDate, time, timeZone));
+}
+
+function computeZonedInstant(localDate: string, time: string, timeZone: string): number {
   const [year, month, day] = localDate.split('-').map(Number) as [number, number, number];
   const [hour, minute] = time.split(':').map(Number) as [number, number];
   const wall = Date.UTC(year, month - 1, day, hour, minute);
@@ -48,7 +56,12 @@ export function localDateOf(instant: number, timeZone: string): string {
 
 /** The zone's wall-clock time at an instant, as if it were UTC (milliseconds), to the minute. */
 function wallClockOf(instant: number, timeZone: string): number {
-  const parts = formatter(timeZone).formatToParts(new Date(Math.floor(instant / MINUTE_MS) * MINUTE_MS));
+  const minute = Math.floor(instant / MINUTE_MS) * MINUTE_MS;
+  return remembered(wallClocks, `${minute} ${timeZone}`, () => computeWallClock(minute, timeZone));
+}
+
+function computeWallClock(minute: number, timeZone: string): number {
+  const parts = formatter(timeZone).formatToParts(new Date(minute));
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'));
 }
@@ -56,6 +69,21 @@ function wallClockOf(instant: number, timeZone: string): number {
 function offsetAt(instant: number, timeZone: string): number {
   const whole = Math.floor(instant / MINUTE_MS) * MINUTE_MS;
   return wallClockOf(whole, timeZone) - whole;
+}
+
+/** Answers kept per table before it starts afresh: far more than a minute's distinct zones and times need. */
+const REMEMBERED = 10_000;
+const instants = new Map<string, number>();
+const wallClocks = new Map<string, number>();
+
+function remembered(table: Map<string, number>, key: string, compute: () => number): number {
+  let value = table.get(key);
+  if (value === undefined) {
+    if (table.size >= REMEMBERED) table.clear();
+    value = compute();
+    table.set(key, value);
+  }
+  return value;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -1,16 +1,14 @@
 import type { Logger } from '../log.ts';
 import type { HttpFetcher } from './http-fetcher.ts';
 
-const ACCEPT_HTML = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';
-
 /**
- * Fetches an article page (same limits as feeds) and extracts the story text.
+ * Fetches an article page (the fetcher's page limits: FETCH_MAX_BYTES) and extracts the story text.
  * Best effort: any failure leaves the caller with the feed's own text, so it returns undefined instead of throwing.
  */
 export async function fetchFullText(fetcher: HttpFetcher, url: string, log: Logger): Promise<string | undefined> {
   if (url === '') return undefined;
   try {
-    const result = await fetcher.fetchText(url, { accept: ACCEPT_HTML });
+    const result = await fetcher.fetchText(url, { expect: 'page' });
     if (result.kind !== 'fetched') return undefined;
     // Loaded on first use: linkedom and Readability cost ~30 MB of memory that a bot seeing mostly 304s never needs.
     const { extractArticle } = await import('./extract-article.ts');

@@ -34,6 +34,12 @@ const ROOT_FORMATS: ReadonlyMap<string, FeedFormat> = new Map([
   ['feed', 'atom'],
 ]);
 
+/**
+ * Entries read from one feed at most, in document order (feeds list the newest first). News feeds carry 10 to
+ * 200; a document with tens of thousands of entries is junk or hostile, and reading them all only costs time.
+ */
+export const MAX_FEED_ITEMS = 1000;
+
 /** Categories kept per item at most; the normaliser keeps fewer, this only bounds junk. */
 const MAX_CATEGORIES = 100;
 
@@ -361,7 +367,7 @@ function toParsedFeed(output: ParserOutput, format: FeedFormat, xmlLang: string 
     title: text(channel.title)?.trim() ?? '',
     ...(link !== undefined && { link }),
     ...(language !== undefined && { language }),
-    items: items.map((item) => toRawItem(item as Record<string, unknown>, format)),
+    items: items.slice(0, MAX_FEED_ITEMS).map((item) => toRawItem(item as Record<string, unknown>, format)),
   };
 }
 

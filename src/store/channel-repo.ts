@@ -7,6 +7,8 @@ export const MAX_SUBSCRIPTIONS = 50;
 
 export interface ChannelRepo {
   get(ref: ChannelRef): Promise<ChannelSettings | undefined>;
+  /** Several channels' settings in a few round trips, in the order asked. */
+  getMany(refs: readonly ChannelRef[]): Promise<(ChannelSettings | undefined)[]>;
   /**
    * Reads the channel's settings (fresh defaults when it has none), applies `change` and saves the result;
    * the company → channels index follows subscription changes. Updates hold the store lock `channels`.
@@ -151,6 +153,8 @@ export function createChannelRepo(collections: ChannelCollections, exclusive: Ex
 
   return {
     get: (ref) => settings.get(channelKey(ref)),
+
+    getMany: async (refs) => (refs.length === 0 ? [] : settings.getMany(refs.map(channelKey))),
 
     digestChannels: async () => (await digestIndex.get('all'))?.channels ?? [],
 

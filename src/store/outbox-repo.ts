@@ -36,24 +36,71 @@ export interface OutboxRepo {
   prune(before: string, today: string, maxEntries: number): Promise<{ deleted: number; complete: boolean }>;
 }
 
-interface PendingIndex {
+/**
+ * The pending entries' ids, in chunks: a directory (`directory` → chunk keys, oldest first) and chunk documents
+ * of ids. Planning appends a chunk; sending writes only the entry (its status says it is no longer pending);
+ * reading the pending entries drops the chunks whose entries are all done and rewrites those partly done. So
+ * marking an entry costs one write however long the queue is — one index document rewritten per sent entry made
+ * a round to 10,000 channels quadratic. The document that held every pending id before chunks (`pending`) has the
+ * shape of a chunk and is read as the first one.
+ */
+interface PendingChunk {
   ids: string[];
 }
+interface PendingDirectory {
+  chunks: string[];
+  /** The number the next chunk gets. */
+  next: number;
+}
+type PendingIndexDocument = PendingChunk | PendingDirectory;
 
-const PENDING_KEY = 'pending';
+const DIRECTORY_KEY = 'directory';
+const LEGACY_PENDING_KEY = 'pending';
+/** Ids per chunk (about 60 kB). */
+const PENDING_CHUNK_IDS = 1000;
 
 /**
  * The outbox: every delivery is stored before it is sent and marked sent after the platform confirmed it, so
  * that a crash in between resumes it on start-up (platforms make the resend harmless: Discord's enforced nonce,
  * Matrix's transaction id, both derived from the entry id). Entries are kept after sending: planning the same
  * delivery again finds it and plans nothing — until maintenance prunes them, long after any planning could
- * repeat (see OUTBOX_KEEP_DAYS). Writes hold the store lock `outbox`: instances sharing a store plan and mark
- * entries without losing each other's.
+ * repeat (see OUTBOX_KEEP_DAYS). Index writes hold the store lock `outbox`: instances sharing a store plan and
+ * tidy the index without losing each other's ids.
  */
-export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collection<PendingIndex>, exclusive: Exclusive, days: DayIndex): OutboxRepo {
+export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collection<PendingIndexDocument>, exclusive: Exclusive, days: DayIndex): OutboxRepo {
   const serialised = <T>(work: () => Promise<T>): Promise<T> => exclusive('outbox', work);
-  const pendingIds = async (): Promise<string[]> => (await index.get(PENDING_KEY))?.ids ?? [];
-  const setPending = (ids: string[]): Promise<void> => index.set(PENDING_KEY, { ids });
+  const readDirectory = async (): Promise<PendingDirectory> => {
+    const directory = await index.get(DIRECTORY_KEY);
+    if (directory && 'chunks' in directory) return directory;
+    const legacy = await index.get(LEGACY_PENDING_KEY);
+    return { chunks: legacy ? [LEGACY_PENDING_KEY] : [], next: 0 };
+  };
+  const readChunks = async (keys: string[]): Promise<string[][]> =>
+    keys.length === 0 ? [] : (await index.getMany(keys)).map((chunk) => (chunk && 'ids' in chunk ? chunk.ids : []));
+
+  /** Appends ids as new chunks (chunks first, then the directory: a chunk the directory does not name is never read). */
+  const appendPending = async (ids: string[]): Promise<void> => {
+    const directory = await readDirectory();
+    const writes: [string, PendingChunk][] = [];
+    for (let start = 0; start < ids.length; start += PENDING_CHUNK_IDS) {
+      writes.push([`chunk.${directory.next}`, { ids: ids.slice(start, start + PENDING_CHUNK_IDS) }]);
+      directory.next += 1;
+    }
+    await index.setMany(writes);
+    await index.set(DIRECTORY_KEY, { chunks: [...directory.chunks, ...writes.map(([key]) => key)], next: directory.next });
+  };
+
+  /** Drops chunks with nothing pending left and rewrites those with some done; others' new chunks are kept. */
+  const tidyPending = (seen: Map<string, string[]>): Promise<void> =>
+    serialised(async () => {
+      const directory = await readDirectory();
+      const gone = [...seen].filter(([key, ids]) => directory.chunks.includes(key) && ids.length === 0).map(([key]) => key);
+      const shrunk = [...seen].filter(([key, ids]) => directory.chunks.includes(key) && ids.length > 0);
+      if (shrunk.length > 0) await index.setMany(shrunk.map(([key, ids]) => [key, { ids }]));
+      if (gone.length === 0) return;
+      await index.set(DIRECTORY_KEY, { chunks: directory.chunks.filter((key) => !gone.includes(key)), next: directory.next });
+      await Promise.all(gone.map((key) => index.delete(key)));
+    });
 
   return {
     enqueue: (planned) =>
@@ -65,7 +112,7 @@ export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collec
         if (fresh.length === 0) return [];
         // The entries first, then the indexes: an indexed id always has its entry.
         await entries.setMany(fresh.map((entry) => [entry.id, entry]));
-        await setPending([...(await pendingIds()), ...fresh.map((entry) => entry.id)]);
+        await appendPending(fresh.map((entry) => entry.id));
         for (const [day, ids] of groupByDay(fresh)) await days.file(day, ids);
         return fresh;
       }),
@@ -75,25 +122,31 @@ export function createOutboxRepo(entries: Collection<OutboxEntry>, index: Collec
     getMany: (ids) => (ids.length === 0 ? Promise.resolve([]) : entries.getMany(ids)),
 
     pending: async () => {
-      const ids = await pendingIds();
+      const { chunks } = await readDirectory();
+      const lists = await readChunks(chunks);
+      const ids = [...new Set(lists.flat())];
       const found = ids.length === 0 ? [] : await entries.getMany(ids);
-      return found.filter((entry): entry is OutboxEntry => entry?.status === 'pending');
+      const pending = found.filter((entry): entry is OutboxEntry => entry?.status === 'pending');
+      const stillPending = new Set(pending.map((entry) => entry.id));
+      const changed = new Map<string, string[]>();
+      chunks.forEach((key, i) => {
+        const ids = lists[i] ?? [];
+        const kept = ids.filter((id) => stillPending.has(id));
+        if (kept.length < ids.length || ids.length === 0) changed.set(key, kept);
+      });
+      if (changed.size > 0) await tidyPending(changed);
+      return pending;
     },
 
-    markSent: (id, at) =>
-      serialised(async () => {
-        const entry = await entries.get(id);
-        if (entry) await entries.set(id, { ...entry, status: 'sent', sentAt: at, attempts: entry.attempts + 1 });
-        await setPending((await pendingIds()).filter((pending) => pending !== id));
-      }),
+    markSent: async (id, at) => {
+      const entry = await entries.get(id);
+      if (entry) await entries.set(id, { ...entry, status: 'sent', sentAt: at, attempts: entry.attempts + 1 });
+    },
 
-    markAttempt: (id, error, final) =>
-      serialised(async () => {
-        const entry = await entries.get(id);
-        if (!entry) return;
-        await entries.set(id, { ...entry, status: final ? 'failed' : 'pending', attempts: entry.attempts + 1, lastError: error.slice(0, 500) });
-        if (final) await setPending((await pendingIds()).filter((pending) => pending !== id));
-      }),
+    markAttempt: async (id, error, final) => {
+      const entry = await entries.get(id);
+      if (entry) await entries.set(id, { ...entry, status: final ? 'failed' : 'pending', attempts: entry.attempts + 1, lastError: error.slice(0, 500) });
+    },
 
     prune: async (before, today, maxEntries) => {
       let deleted = 0;

@@ -247,6 +247,6 @@ describe('the nasty feed corpus', () => {
   it('keeps one item of those repeated with the same guid, link and title, and gives the others distinct ids', async () => {
     const result = await ingest(NASTY_FEEDS.find((feed) => feed.name === 'thousands-of-duplicate-guids')!.build());
     if ('error' in result) throw result.error;
-    expect(result.items).toHaveLength(5_001);
+    expect(result.items).toHaveLength(501);
   });
 });

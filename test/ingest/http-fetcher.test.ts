@@ -302,6 +302,19 @@ describe('createHttpFetcher', () => {
       expect(error.kind).toBe('too-large');
     });
 
+    it('caps a feed at feedMaxBytes and an article page at maxBytes', async () => {
+      server.route('/three-mb', hugeBody({ totalBytes: 3 * MB }));
+      const fetcher = makeFetcher({ maxBytes: 5 * MB, feedMaxBytes: 2 * MB });
+      const error = await fetchError(fetcher.fetchText(server.url('/three-mb')));
+      expect(error.kind).toBe('too-large');
+      expect(error.message).toContain('2 MB');
+      expect(await fetcher.fetchText(server.url('/three-mb'), { expect: 'page' })).toMatchObject({ kind: 'fetched', bytes: 3 * MB });
+      // A page is asked for as HTML, a feed as a feed.
+      const [asFeed, asPage] = server.requestsTo('/three-mb').map((request) => request.headers.accept);
+      expect(asFeed).toContain('application/rss+xml');
+      expect(asPage?.startsWith('text/html')).toBe(true);
+    });
+
     it('accepts a body exactly at the cap', async () => {
       server.route('/exact', hugeBody({ totalBytes: 64 * 1024, chunkBytes: 1000 }));
       expect(await makeFetcher({ maxBytes: 64 * 1024 }).fetchText(server.url('/exact'))).toMatchObject({ kind: 'fetched', bytes: 64 * 1024 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FeedParseError, parseFeed } from '../../src/ingest/parse-feed.ts';
+import { FeedParseError, MAX_FEED_ITEMS, parseFeed } from '../../src/ingest/parse-feed.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.resolve(repoRoot, 'test/fixtures/feeds');
@@ -108,6 +108,14 @@ describe('parseFeed: formats', () => {
 });
 
 describe('parseFeed: robustness', () => {
+  it(`reads at most the first ${MAX_FEED_ITEMS} entries, in document order`, async () => {
+    const items = Array.from({ length: MAX_FEED_ITEMS + 500 }, (_, i) => `<item><title>Eintrag ${i}</title><link>https://example.org/${i}</link></item>`);
+    const feed = await parseFeed(rss(items.join('')));
+    expect(feed.items).toHaveLength(MAX_FEED_ITEMS);
+    expect(feed.items[0]?.title).toBe('Eintrag 0');
+    expect(feed.items.at(-1)?.title).toBe(`Eintrag ${MAX_FEED_ITEMS - 1}`);
+  });
+
   it('accepts a BOM, comments and an external DOCTYPE before the root', async () => {
     const feed = await parseFeed(`\uFEFF  <!-- generated -->\n${fixture('rss-0.91.xml')}`);
     expect(feed.items).toHaveLength(2);
