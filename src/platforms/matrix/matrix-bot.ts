@@ -19,7 +19,7 @@ import type { CommandRunner } from '../../chat/run-command.ts';
 import { t } from '../../chat/translate.ts';
 import type { MatrixConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import { recordServerPresent, recordServerRemoved } from '../../maintenance/track-server-membership.ts';
+import { reconcileServers, recordServerPresent, recordServerRemoved } from '../../maintenance/track-server-membership.ts';
 import type { Store } from '../../store/open-store.ts';
 import { channelContent, replyContent, type NoticeContent } from './message-content.ts';
 import { openMatrixSession, type MatrixSession } from './matrix-session.ts';
@@ -226,6 +226,12 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       });
       await client.startClient({ initialSyncLimit: 10, lazyLoadMembers: true });
       await ready;
+      // Rooms that removed the bot (or took it back) while it was offline: the sync since the saved token says so
+      // too, but not when the token is gone or too old — the homeserver's list of joined rooms always does.
+      await client
+        .getJoinedRooms()
+        .then(({ joined_rooms: joined }) => reconcileServers(store, 'matrix', new Set(joined.map((roomId) => `matrix:${roomId}`)), new Date(), matrixLog))
+        .catch((error: unknown) => matrixLog.error({ err: error }, 'could not compare the joined rooms with the stored ones'));
       matrixLog.info({ user: session.userId, rooms: client.getRooms().length, resumed: savedToken !== undefined }, `Matrix ready as ${session.userId} in ${client.getRooms().length} rooms`);
     },
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../../src/store/open-store.ts';
+import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from '../../stand-ins/matrix-server.ts';
 import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
@@ -8,7 +8,7 @@ import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
 /**
  * The Matrix adapter reports leaving a room, with the real matrix-js-sdk against the stand-in: a kick starts the grace
  * period after which the room's settings go, an invitation back ends it, and `privacy-radar forget --room` deletes
- * them at once.
+ * them at once; a kick while the bot was down is noticed when it starts again.
  */
 
 describe('Matrix: a room that removes the bot', () => {
@@ -30,14 +30,15 @@ describe('Matrix: a room that removes the bot', () => {
     return (await response.json()) as Record<string, unknown>;
   };
   const room = (action: string): string => `/rooms/${encodeURIComponent(roomId)}/${action}`;
-  const removals = async (): Promise<string[]> => {
+  const withStore = async <T>(work: (store: Store) => Promise<T>): Promise<T> => {
     const store = await openStore(env.STORE_URL!);
     try {
-      return (await store.channels.removedServers()).map((removal) => removal.server);
+      return await work(store);
     } finally {
       await store.close();
     }
   };
+  const removals = (): Promise<string[]> => withStore(async (store) => (await store.channels.removedServers()).map((removal) => removal.server));
   const occurrences = (pattern: RegExp): number => bot.output().match(new RegExp(pattern, 'g'))?.length ?? 0;
 
   beforeAll(async () => {
@@ -83,5 +84,26 @@ describe('Matrix: a room that removes the bot', () => {
     const forgotten = await runCli(['forget', '--room', roomId], { STORE_URL: env.STORE_URL!, LOG_LEVEL: 'warn' });
     expect(forgotten).toMatchObject({ code: 0, stdout: `Deleted everything stored about Matrix room ${roomId}: the settings of 1 channel (matrix:${roomId}) and 0 added feeds.\n` });
     expect(await removals()).toEqual([]);
+  }, 120_000);
+
+  it('notices at start-up a room that removed it while it was down, even without the sync position', async () => {
+    bot = startCli(['run'], env);
+    await bot.waitForOutput(/Matrix ready as/, 30_000);
+    await call(room('invite'), { user_id: botUser.userId });
+    await matrix.waitFor(() => matrix.membership(roomId, botUser.userId) === 'join', 20_000);
+    await bot.waitForOutput(/joined a Matrix room/, 20_000);
+    await bot.stop();
+
+    await call(room('kick'), { user_id: botUser.userId, reason: 'while you were out' });
+    // Without the saved sync position the first sync is a fresh one, which leaves out rooms the bot has left:
+    // only the start-up comparison with the homeserver's joined rooms can notice the kick.
+    await withStore((store) => store.collection('platform-state').delete(`matrix-sync.${botUser.userId}`));
+    expect(await removals()).toEqual([]);
+
+    bot = startCli(['run'], env);
+    await bot.waitForOutput(/Matrix ready as/, 30_000);
+    await bot.stop();
+    expect(bot.output()).toMatch(/removed from a server/);
+    expect(await removals()).toEqual([`matrix:${roomId}`]);
   }, 120_000);
 });
