@@ -14,8 +14,13 @@ export interface IncidentSink extends IncidentIndex {
 
 export interface Assignment {
   incident: Incident;
-  /** True when this article started the incident (subscribers hear of it); false when it added a source. */
+  /** True when this article started the incident; false when it added a source. */
   isNew: boolean;
+  /**
+   * True when the incident is news because of this article: it started the incident, or it is the first report
+   * arriving as news for an incident known only from history. Subscribers hear of it (alerts), digests list it.
+   */
+  isNews: boolean;
 }
 
 /**
@@ -57,7 +62,7 @@ export async function assignIncident(
   };
   const ownId = newId(article.firstSeen, article.key);
   const own = await sink.get(ownId);
-  if (own) return { incident: own, isNew: true };
+  if (own) return { incident: own, isNew: true, isNews: article.announce };
 
   const candidate: GroupingCandidate = {
     articleKey: article.key,
@@ -71,9 +76,13 @@ export async function assignIncident(
   const related = (id: string) => [id, ...gazetteer.ancestors(id), ...gazetteer.descendants(id)];
   const same = await findSame(candidate, sink, related);
   if (same) {
-    if (same.sources.some((s) => s.articleKey === article.key)) return { incident: same, isNew: false };
+    if (same.sources.some((s) => s.articleKey === article.key)) return { incident: same, isNew: false, isNews: false };
+    const { history, ...rest } = same;
+    // A story known only from history becomes news when a report of it arrives as news: recorded now, for the next digest.
+    const becomesNews = history === true && article.announce;
     const merged: Incident = {
-      ...same,
+      ...rest,
+      ...(becomesNews ? { recordedAt: filedAt } : history ? { history } : {}),
       companies: union(same.companies, candidate.companies),
       types: union(same.types, candidate.types),
       lastSeen: later(same.lastSeen, article.published),
@@ -82,7 +91,7 @@ export async function assignIncident(
       signature: incidentSignature(candidate, same.signature),
     };
     await sink.put(merged);
-    return { incident: merged, isNew: false };
+    return { incident: merged, isNew: false, isNews: becomesNews };
   }
   const incident: Incident = {
     id: ownId,
@@ -94,12 +103,13 @@ export async function assignIncident(
     firstSeen: article.published,
     lastSeen: article.published,
     recordedAt: filedAt,
+    ...(article.announce ? {} : { history: true as const }),
     relevance: analysis.relevance.score,
     sources: [source],
     signature: incidentSignature(candidate),
   };
   await sink.put(incident);
-  return { incident, isNew: true };
+  return { incident, isNew: true, isNews: article.announce };
 }
 
 function union<T>(first: readonly T[], second: readonly T[]): T[] {

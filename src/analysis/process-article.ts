@@ -31,7 +31,8 @@ export interface ArticleProcessorDeps {
    */
   serialise?: <T>(work: () => Promise<T>) => Promise<T>;
   /**
-   * Called for an incident an announced article started, still inside `serialise`: delivery plans its alerts there, so
+   * Called for an incident that an announced article made news (started it, or was the first news report of a story
+   * known only from history), still inside `serialise`: delivery plans its alerts there, so
    * that a digest planned under the same lock either sees the alerts or does not see the incident yet.
    * Called again if the same article is handed over again after a crash (planning is idempotent).
    */
@@ -58,7 +59,7 @@ export function createArticleProcessor(deps: ArticleProcessorDeps): (article: Ar
       const filed = await assignIncident(article, analysis, feed.name, deps.incidents, deps.gazetteer, deps.newIncidentId, undefined, filedAt);
       await deps.unknownCompanies?.record(analysis.unknownCompanies, { key: article.key, url: article.url, at: article.published });
       // History a feed's first poll found is filed, not announced: no alerts about old news.
-      if (filed.isNew && article.announce) await deps.onNewIncident?.(filed.incident);
+      if (filed.isNews) await deps.onNewIncident?.(filed.incident);
       return filed;
     });
     return { analysis, assignment };

@@ -59,7 +59,8 @@ export function digestWeight(incident: Incident): number {
 }
 
 /**
- * What a channel's digest shows: incidents first seen since its previous digest, those involving a subscribed
+ * What a channel's digest shows: incidents recorded since its previous digest (not those known only from a feed's
+ * history: old news, see Incident.history), those involving a subscribed
  * company (or a subsidiary of one) first, then by weight (relevance and number of sources), then the newest.
  */
 export async function composeDigest(request: DigestRequest): Promise<Digest> {
@@ -75,7 +76,7 @@ export async function composeDigest(request: DigestRequest): Promise<Digest> {
       // The window is (previous digest, now]: an incident recorded at the very instant of the previous digest was in it.
       const recorded = incident.recordedAt ?? incident.firstSeen;
       const outside = (request.lastDigestAt !== undefined && recorded <= since) || recorded > request.now.toISOString();
-      if (outside || excluded.has(incident.id) || request.visible?.(incident) === false) skipped += 1;
+      if (outside || incident.history || excluded.has(incident.id) || request.visible?.(incident) === false) skipped += 1;
       else found.push(incident);
     }
     if (page.incidents.length < PAGE || found.length + skipped >= total) break;

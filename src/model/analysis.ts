@@ -98,6 +98,11 @@ export interface Incident {
    * for a late-found story is later than its publication. Absent on incidents stored before it existed.
    */
   recordedAt?: string;
+  /**
+   * True while every source came from a feed's history (what a feed's first poll found, or a backfill): kept for
+   * `/incidents`, but old news — no alert, no digest. A report that arrives as news ends it (see assignIncident).
+   */
+  history?: true;
   /** How clearly a privacy story it is: the highest relevance score (0…1) of its sources. Ranks digests. */
   relevance?: number;
   sources: IncidentSource[];

@@ -81,6 +81,35 @@ describe('assignIncident and the incident signature', () => {
     expect(again.incident.sources).toHaveLength(2);
   });
 
+  it('keeps a story from a feed\'s history as history until a report of it arrives as news', async () => {
+    const sink = createInMemoryIncidentIndex();
+    const fromHistory = await assignIncident({ ...german, announce: false }, germanAnalysis, 'example.de', sink, gazetteer, newId, undefined, '2025-06-02T09:00:00.000Z');
+    expect(fromHistory).toMatchObject({ isNew: true, isNews: false, incident: { history: true, recordedAt: '2025-06-02T09:00:00.000Z' } });
+    expect((await sink.get('inc-de-1'))?.history).toBe(true);
+
+    const news = await assignIncident(english, englishAnalysis, 'example.com', sink, gazetteer, newId, undefined, '2025-06-03T11:00:00.000Z');
+    expect(news).toMatchObject({ isNew: false, isNews: true, incident: { id: 'inc-de-1', recordedAt: '2025-06-03T11:00:00.000Z' } });
+    expect(news.incident.history).toBeUndefined();
+    expect((await sink.get('inc-de-1'))?.history).toBeUndefined();
+
+    // Handed over again (a crash before it was marked done): news once.
+    const again = await assignIncident(english, englishAnalysis, 'example.com', sink, gazetteer, newId, undefined, '2025-06-03T11:05:00.000Z');
+    expect(again).toMatchObject({ isNew: false, isNews: false, incident: { recordedAt: '2025-06-03T11:00:00.000Z' } });
+  });
+
+  it('keeps history as history when another report from history joins it, and news as news', async () => {
+    const history = createInMemoryIncidentIndex();
+    await assignIncident({ ...german, announce: false }, germanAnalysis, 'example.de', history, gazetteer, newId, undefined, '2025-06-02T09:00:00.000Z');
+    const joined = await assignIncident({ ...english, announce: false }, englishAnalysis, 'example.com', history, gazetteer, newId, undefined, '2025-06-03T11:00:00.000Z');
+    expect(joined).toMatchObject({ isNews: false, incident: { history: true, recordedAt: '2025-06-02T09:00:00.000Z' } });
+
+    const news = createInMemoryIncidentIndex();
+    expect(await assignIncident(german, germanAnalysis, 'example.de', news, gazetteer, newId)).toMatchObject({ isNew: true, isNews: true });
+    const fromHistory = await assignIncident({ ...english, announce: false }, englishAnalysis, 'example.com', news, gazetteer, newId);
+    expect(fromHistory).toMatchObject({ isNew: false, isNews: false });
+    expect(fromHistory.incident.history).toBeUndefined();
+  });
+
   it('matches a later article on what the first article said past its summary', async () => {
     const signed = createInMemoryIncidentIndex();
     await assignIncident(german, germanAnalysis, 'example.de', signed, gazetteer, newId);

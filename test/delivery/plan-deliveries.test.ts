@@ -154,6 +154,14 @@ describe('alerts and digests together', () => {
     expect(digest.total).toBe(1);
   });
 
+  it('leaves out stories known only from a feed\'s history: old news', async () => {
+    await store.incidents.put(incident('backlog', ['telefonica'], '2026-11-23T07:00:00.000Z', { history: true }));
+    await store.incidents.put(incident('fresh', ['telefonica'], '2026-11-23T07:30:00.000Z'));
+    const digest = await composeDigest({ incidents: store.incidents, gazetteer, subscriptions: ['telefonica'], lastDigestAt: '2026-11-23T00:00:00.000Z', now: NOW });
+    expect(digest.cards.map((card) => card.title)).toEqual(['Incident fresh']);
+    expect(digest.total).toBe(1);
+  });
+
   it('ranks subscribed companies first, then by relevance and number of sources', async () => {
     const clear = incident('clear', ['telefonica'], earlier, { relevance: 0.95 });
     const widelyReported = incident('widely', ['telefonica'], earlier, { relevance: 0.6, sources: new Array(3) });
