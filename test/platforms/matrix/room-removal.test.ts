@@ -76,8 +76,11 @@ describe('Matrix: a room that removes the bot', () => {
     await matrix.waitFor(() => matrix.membership(roomId, botUser.userId) === 'join', 20_000);
     await bot.waitForOutput(/back on a server/, 20_000);
 
+    const before = occurrences(/removed from a server/);
     await call(room('kick'), { user_id: botUser.userId, reason: 'again' });
-    await matrix.waitFor(() => occurrences(/removed from a server/) === 2, 20_000);
+    // One kick may be logged twice (the SDK reports the membership from the timeline and from the room state),
+    // so wait for a line after the kick rather than for a count.
+    await matrix.waitFor(() => occurrences(/removed from a server/) > before, 20_000);
     await bot.stop();
     expect(await removals()).toEqual([`matrix:${roomId}`]);
 
