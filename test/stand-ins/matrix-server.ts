@@ -10,6 +10,7 @@
  * const bot = matrix.registerUser('radar');
  * const alice = matrix.registerUser('alice');
  * const client = createClient({ baseUrl: matrix.url, ...bot });
+ * await client.initRustCrypto({ useIndexedDB: false }); // only for encrypted rooms; Node has no IndexedDB
  * await client.startClient({ initialSyncLimit: 10 });
  * // … alice creates a room, invites the bot, sends "!incidents amazon" …
  * const replies = await matrix.waitFor(() => matrix.sentBy(bot.userId, roomId).length > 0 && matrix.sentBy(bot.userId, roomId));
@@ -20,9 +21,22 @@
  * events are ordinary events, history visibility `shared`, membership rules (invite, join, leave, kick, ban, unban)
  * and the power levels behind them, idempotent sends per (device, room, event type, txnId), identical state PUTs that
  * create nothing, the 65536-byte event limit, and Matrix errors (`M_FORBIDDEN`, `M_UNKNOWN_TOKEN`,
- * `M_LIMIT_EXCEEDED`, …). What it leaves out: federation, encryption, to-device messages, presence, receipts and
- * typing notifications (accepted and dropped), lazy loading of members, room upgrades, and `m.room.member` changes
- * through `PUT …/state` (use the membership endpoints).
+ * `M_LIMIT_EXCEEDED`, …).
+ *
+ * End-to-end encryption works as against Synapse, so real clients with Rust crypto (`initRustCrypto`) exchange
+ * megolm-encrypted messages through it: device keys, one-time and fallback keys (`/keys/upload`, `/keys/query`,
+ * `/keys/claim`, `/keys/changes`), cross-signing keys and signatures (accepted without user-interactive auth),
+ * to-device messages (idempotent per device and txnId, `*` for all of a user's devices, kept until a later `/sync`
+ * acknowledges them), and in `/sync` the `to_device` events, `device_lists` (users sharing a room whose keys
+ * changed, users who newly share one, users who no longer do), one-time key counts and unused fallback key types.
+ * To-device messages, key changes and account data sit on the global stream too, so they wake pending long-polls.
+ * Global account data (`/user/{userId}/account_data/{type}`, e.g. secret storage) and server-side key backup versions
+ * and keys (`/room_keys/…`; none exists until a client creates one) are stored and served. The stand-in never sees a
+ * plaintext of an encrypted message: `m.room.encrypted` events are ordinary events to it.
+ *
+ * What it leaves out: federation, presence, receipts and typing notifications (accepted and dropped), room account
+ * data, lazy loading of members, room upgrades, dehydrated devices, and `m.room.member` changes through
+ * `PUT …/state` (use the membership endpoints).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -76,6 +90,18 @@ export interface RecordedRequest {
   routeKnown: boolean;
 }
 
+/** A to-device message as the stand-in accepted it, one per target device (`*` already expanded). */
+export interface ToDeviceRecord {
+  sender: string;
+  senderDeviceId: string;
+  type: string;
+  userId: string;
+  deviceId: string;
+  content: Record<string, unknown>;
+  /** True once the device acknowledged it (a `/sync` from a later token), i.e. its client has processed it. */
+  delivered: boolean;
+}
+
 export interface FailureAnswer {
   status: number;
   /** For 429: sent as `retry_after_ms` and, rounded up to whole seconds, as the `Retry-After` header. Default 1000. */
@@ -103,6 +129,10 @@ export interface MatrixStandIn {
   sentBy(userId: string, roomId?: string): StandInEvent[];
   /** Every `PUT …/send/{type}/{txnId}` with this txnId, answered or failed: proves retries and idempotence. */
   sendAttempts(txnId: string): RecordedRequest[];
+  /** Every to-device message accepted so far (olm-encrypted ones arrive as `m.room.encrypted`), in arrival order. */
+  toDeviceSent(): ToDeviceRecord[];
+  /** A user's uploaded device keys by device id, signatures merged, as `/keys/query` answers them. */
+  deviceKeys(userId: string): Record<string, Record<string, unknown>>;
   /** A user's current membership in a room, or undefined if they never had one. */
   membership(roomId: string, userId: string): Membership | undefined;
   /** Sets a user's power level with an `m.room.power_levels` event, as `by` (default: the room creator) would. */
@@ -169,6 +199,45 @@ interface Session {
   accessToken: string;
 }
 
+interface QueuedToDevice {
+  /** Position in the global stream; a `/sync` with a later `since` acknowledges (and drops) it. */
+  pos: number;
+  record: ToDeviceRecord;
+}
+
+interface FallbackKey {
+  keyId: string;
+  key: unknown;
+  used: boolean;
+}
+
+/** A device's end-to-end encryption state: exists from its login on, keys once the client uploads them. */
+interface DeviceRecord {
+  userId: string;
+  deviceId: string;
+  displayName?: string;
+  /** `device_keys` exactly as uploaded. */
+  keys?: Json;
+  /** Signatures from `/keys/signatures/upload` (e.g. by the self-signing key), merged in when served. */
+  signatures: Json;
+  /** `algorithm:keyId` → key, in upload order (claimed first come first). */
+  oneTimeKeys: Map<string, unknown>;
+  /** Algorithm → the current fallback key. */
+  fallbackKeys: Map<string, FallbackKey>;
+  toDevice: QueuedToDevice[];
+}
+
+type CrossSigningUsage = 'master' | 'self_signing' | 'user_signing';
+
+interface KeyBackup {
+  version: string;
+  algorithm: string;
+  authData: Json;
+  /** `roomId`, `sessionId` → key backup data. */
+  sessions: Map<string, { roomId: string; sessionId: string; data: Json }>;
+  etag: number;
+}
+
 interface Answer {
   status: number;
   body?: unknown;
@@ -209,6 +278,22 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   /** `deviceId, roomId, type, txnId` → event id of the first successful send. */
   const transactions = new Map<string, string>();
   const failures: { method?: string; path: RegExp; answer: FailureAnswer; remaining: number }[] = [];
+  /** `userId` → `deviceId` → keys and to-device queue. */
+  const devices = new Map<string, Map<string, DeviceRecord>>();
+  /** `userId` → usage → cross-signing key as uploaded, signatures merged. */
+  const crossSigning = new Map<string, Map<CrossSigningUsage, Json>>();
+  /** Signer → signed user → signatures on that user's master key (by the signer's user-signing key): only the signer sees them. */
+  const privateSignatures = new Map<string, Map<string, Json>>();
+  /** Whose device or cross-signing keys changed, and when (a stream position). */
+  const keyChanges: { pos: number; userId: string }[] = [];
+  /** `userId, deviceId, type, txnId` of to-device sends already handled. */
+  const toDeviceTransactions = new Set<string>();
+  const toDeviceLog: ToDeviceRecord[] = [];
+  /** `userId` → type → global account data and the stream position it was last set at. */
+  const accountData = new Map<string, Map<string, { pos: number; content: Json }>>();
+  /** `userId` → key backup versions, the current one last. */
+  const keyBackups = new Map<string, KeyBackup[]>();
+  let nextBackupVersion = 1;
   /** Long-polls waiting for the next event (or for goAway/close). */
   const sleepers = new Set<() => void>();
   let streamPos = 0;
@@ -325,6 +410,20 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
     { method: 'PUT', pattern: pathPattern(`${ROOM}/typing/([^/]+)`), open: false, handle: typing },
     { method: 'GET', pattern: pathPattern(`${CLIENT}/profile/([^/]+)(?:/([^/]+))?`), open: false, handle: getProfile },
     { method: 'PUT', pattern: pathPattern(`${CLIENT}/profile/([^/]+)/([^/]+)`), open: false, handle: putProfile },
+    { method: 'GET', pattern: pathPattern(`${CLIENT}/user/([^/]+)/account_data/([^/]+)`), open: false, handle: getAccountData },
+    { method: 'PUT', pattern: pathPattern(`${CLIENT}/user/([^/]+)/account_data/([^/]+)`), open: false, handle: putAccountData },
+    { method: 'POST', pattern: pathPattern(`${CLIENT}/keys/upload`), open: false, handle: uploadKeys },
+    { method: 'POST', pattern: pathPattern(`${CLIENT}/keys/query`), open: false, handle: queryKeys },
+    { method: 'POST', pattern: pathPattern(`${CLIENT}/keys/claim`), open: false, handle: claimKeys },
+    { method: 'GET', pattern: pathPattern(`${CLIENT}/keys/changes`), open: false, handle: keyChangesRoute },
+    { method: 'POST', pattern: pathPattern(`${CLIENT}/keys/device_signing/upload`), open: false, handle: uploadSigningKeys },
+    { method: 'POST', pattern: pathPattern(`${CLIENT}/keys/signatures/upload`), open: false, handle: uploadSignatures },
+    { method: 'PUT', pattern: pathPattern(`${CLIENT}/sendToDevice/([^/]+)/([^/]+)`), open: false, handle: sendToDevice },
+    { method: 'GET', pattern: pathPattern(`${CLIENT}/room_keys/version(?:/([^/]+))?`), open: false, handle: getKeyBackup },
+    { method: 'POST', pattern: pathPattern(`${CLIENT}/room_keys/version`), open: false, handle: createKeyBackup },
+    { method: 'PUT', pattern: pathPattern(`${CLIENT}/room_keys/version/([^/]+)`), open: false, handle: updateKeyBackup },
+    { method: 'PUT', pattern: pathPattern(`${CLIENT}/room_keys/keys`), open: false, handle: putBackedUpKeys },
+    { method: 'GET', pattern: pathPattern(`${CLIENT}/room_keys/keys/([^/]+)/([^/]+)`), open: false, handle: getBackedUpKey },
   ];
 
   function versions(): Answer {
@@ -358,9 +457,12 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
     return { userId, accessToken: session.accessToken, deviceId: session.deviceId };
   }
 
-  function newSession(userId: string, deviceId?: string): Session {
+  /** A new access token for a device; a new device (no keys yet) unless the login named an existing one. */
+  function newSession(userId: string, deviceId?: string, displayName?: string): Session {
     const session = { userId, deviceId: deviceId ?? `DEV${randomBytes(5).toString('hex').toUpperCase()}`, accessToken: `syt_${randomBytes(24).toString('base64url')}` };
     sessions.set(session.accessToken, session);
+    const device = deviceOf(userId, session.deviceId);
+    if (displayName !== undefined) device.displayName = displayName;
     return session;
   }
 
@@ -371,12 +473,18 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
     const userId = name.startsWith('@') ? name : `@${name}:${serverName}`;
     const user = users.get(userId);
     if (!user || user.password !== body.password) return matrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
-    const session = newSession(userId, typeof body.device_id === 'string' && body.device_id !== '' ? body.device_id : undefined);
+    const deviceId = typeof body.device_id === 'string' && body.device_id !== '' ? body.device_id : undefined;
+    const session = newSession(userId, deviceId, typeof body.initial_device_display_name === 'string' ? body.initial_device_display_name : undefined);
     return ok({ user_id: userId, access_token: session.accessToken, device_id: session.deviceId, home_server: serverName });
   }
 
+  /** Ends the session and, as the spec says, deletes its device and the device's keys (a device list change). */
   function logout({ session }: AuthedCall): Answer {
     sessions.delete(session.accessToken);
+    const userDevices = devices.get(session.userId);
+    const hadKeys = userDevices?.get(session.deviceId)?.keys !== undefined;
+    userDevices?.delete(session.deviceId);
+    if (hadKeys) keysChanged(session.userId);
     return ok({});
   }
 
@@ -756,6 +864,313 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Account data
+  // ---------------------------------------------------------------------------------------------
+
+  function getAccountData({ session, params }: AuthedCall): Answer {
+    const [userId = '', type = ''] = params;
+    if (userId !== session.userId) return matrixError(403, 'M_FORBIDDEN', 'Cannot get account data for other users.');
+    const entry = accountData.get(userId)?.get(type);
+    return entry ? ok(structuredClone(entry.content)) : matrixError(404, 'M_NOT_FOUND', 'Account data not found');
+  }
+
+  /** Stores global account data on the stream, so the user's other devices get it by `/sync`. */
+  function putAccountData({ session, params, body }: AuthedCall): Answer {
+    const [userId = '', type = ''] = params;
+    if (userId !== session.userId) return matrixError(403, 'M_FORBIDDEN', 'Cannot add account data for other users.');
+    let entries = accountData.get(userId);
+    if (!entries) accountData.set(userId, (entries = new Map()));
+    entries.set(type, { pos: ++streamPos, content: structuredClone(body) });
+    wakeSleepers();
+    return ok({});
+  }
+
+  function accountDataSince(userId: string, since: number | undefined, upTo: number): Json[] {
+    const entries = [...(accountData.get(userId) ?? new Map<string, { pos: number; content: Json }>())];
+    return entries.filter(([, entry]) => entry.pos <= upTo && (since === undefined || entry.pos > since)).map(([type, entry]) => ({ type, content: structuredClone(entry.content) }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // End-to-end encryption: device keys, cross-signing, to-device messages, key backup
+  // ---------------------------------------------------------------------------------------------
+
+  function deviceOf(userId: string, deviceId: string): DeviceRecord {
+    let userDevices = devices.get(userId);
+    if (!userDevices) devices.set(userId, (userDevices = new Map()));
+    let device = userDevices.get(deviceId);
+    if (!device) userDevices.set(deviceId, (device = { userId, deviceId, signatures: {}, oneTimeKeys: new Map(), fallbackKeys: new Map(), toDevice: [] }));
+    return device;
+  }
+
+  /** Puts a change of `userId`'s device or cross-signing keys on the stream, for `device_lists` and `/keys/changes`. */
+  function keysChanged(userId: string): void {
+    keyChanges.push({ pos: ++streamPos, userId });
+    wakeSleepers();
+  }
+
+  /** `/keys/upload`: the device's own identity keys, new one-time keys, and a new fallback key per algorithm. */
+  function uploadKeys({ session, body }: AuthedCall): Answer {
+    const device = deviceOf(session.userId, session.deviceId);
+    const deviceKeys = body.device_keys;
+    if (deviceKeys !== undefined && (!isRecord(deviceKeys) || deviceKeys.user_id !== session.userId || deviceKeys.device_id !== session.deviceId)) {
+      return matrixError(400, 'M_INVALID_PARAM', 'User ID and device ID in device_keys must match the uploading device');
+    }
+    const oneTimeKeys = Object.entries(isRecord(body.one_time_keys) ? body.one_time_keys : {});
+    const fallbackKeys = Object.entries(isRecord(body.fallback_keys) ? body.fallback_keys : {});
+    if (![...oneTimeKeys, ...fallbackKeys].every(([keyId]) => algorithmOf(keyId) !== undefined)) return matrixError(400, 'M_INVALID_PARAM', 'Key ids must look like algorithm:id');
+    const clash = oneTimeKeys.find(([keyId, key]) => device.oneTimeKeys.has(keyId) && !sameJson(device.oneTimeKeys.get(keyId), key));
+    if (clash) return matrixError(400, 'M_INVALID_PARAM', `One time key ${clash[0]} already exists`);
+
+    if (isRecord(deviceKeys) && !sameJson(device.keys, deviceKeys)) {
+      device.keys = structuredClone(deviceKeys);
+      keysChanged(session.userId);
+    }
+    for (const [keyId, key] of oneTimeKeys) device.oneTimeKeys.set(keyId, structuredClone(key));
+    for (const [keyId, key] of fallbackKeys) {
+      const algorithm = algorithmOf(keyId) ?? '';
+      const current = device.fallbackKeys.get(algorithm);
+      if (current?.keyId !== keyId || !sameJson(current.key, key)) device.fallbackKeys.set(algorithm, { keyId, key: structuredClone(key), used: false });
+    }
+    return ok({ one_time_key_counts: oneTimeKeyCounts(device) });
+  }
+
+  /** `/keys/query`: device keys of the users asked for, and their cross-signing keys (user-signing only one's own). */
+  function queryKeys({ session, body }: AuthedCall): Answer {
+    const wanted = isRecord(body.device_keys) ? body.device_keys : {};
+    const answer: Record<'device_keys' | 'master_keys' | 'self_signing_keys' | 'user_signing_keys', Json> = { device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {} };
+    for (const [userId, deviceIds] of Object.entries(wanted)) {
+      const only = Array.isArray(deviceIds) && deviceIds.length > 0 ? new Set(deviceIds) : undefined;
+      answer.device_keys[userId] = Object.fromEntries(Object.entries(publishedDeviceKeys(userId)).filter(([deviceId]) => only === undefined || only.has(deviceId)));
+      const keys = crossSigning.get(userId);
+      const master = keys?.get('master');
+      if (master) answer.master_keys[userId] = withSignatures(master, privateSignatures.get(session.userId)?.get(userId));
+      const selfSigning = keys?.get('self_signing');
+      if (selfSigning) answer.self_signing_keys[userId] = structuredClone(selfSigning);
+      const userSigning = keys?.get('user_signing');
+      if (userSigning && userId === session.userId) answer.user_signing_keys[userId] = structuredClone(userSigning);
+    }
+    return ok({ ...answer, failures: {} });
+  }
+
+  /** Device keys by device id as `/keys/query` serves them: signatures merged, display name in `unsigned`. */
+  function publishedDeviceKeys(userId: string): Record<string, Json> {
+    const published: Record<string, Json> = {};
+    for (const device of devices.get(userId)?.values() ?? []) {
+      if (!device.keys) continue;
+      const keys = withSignatures(device.keys, device.signatures);
+      if (device.displayName !== undefined) keys.unsigned = { ...(isRecord(keys.unsigned) ? keys.unsigned : {}), device_display_name: device.displayName };
+      published[device.deviceId] = keys;
+    }
+    return published;
+  }
+
+  /** `/keys/claim`: one key per device asked for; a one-time key is used up, the fallback key only marked used. */
+  function claimKeys({ body }: AuthedCall): Answer {
+    const wanted = isRecord(body.one_time_keys) ? body.one_time_keys : {};
+    const claimed: Record<string, Json> = {};
+    for (const [userId, byDevice] of Object.entries(wanted)) {
+      for (const [deviceId, algorithm] of Object.entries(isRecord(byDevice) ? byDevice : {})) {
+        const device = devices.get(userId)?.get(deviceId);
+        const key = device && typeof algorithm === 'string' ? claimKey(device, algorithm) : undefined;
+        if (key) claimed[userId] = { ...claimed[userId], [deviceId]: { [key.keyId]: structuredClone(key.key) } };
+      }
+    }
+    return ok({ one_time_keys: claimed, failures: {} });
+  }
+
+  function claimKey(device: DeviceRecord, algorithm: string): { keyId: string; key: unknown } | undefined {
+    for (const [keyId, key] of device.oneTimeKeys) {
+      if (algorithmOf(keyId) !== algorithm) continue;
+      device.oneTimeKeys.delete(keyId);
+      return { keyId, key };
+    }
+    const fallback = device.fallbackKeys.get(algorithm);
+    if (fallback) fallback.used = true;
+    return fallback;
+  }
+
+  function keyChangesRoute({ session, query }: AuthedCall): Answer {
+    const from = parseToken(query.get('from') ?? '');
+    const to = parseToken(query.get('to') ?? '');
+    if (from === undefined || to === undefined) return matrixError(400, 'M_INVALID_PARAM', 'from and to must be sync tokens');
+    return ok(deviceListChanges(session.userId, from, Math.min(to, streamPos)));
+  }
+
+  /**
+   * What changed for `userId` between two stream positions: users sharing a room with them (or they themselves)
+   * whose keys changed, users who newly share a room with them, and users who no longer share any.
+   */
+  function deviceListChanges(userId: string, since: number, upTo: number): { changed: string[]; left: string[] } {
+    const before = usersSharingRoomWith(userId, since);
+    const now = usersSharingRoomWith(userId, upTo);
+    const changed = new Set<string>();
+    for (const change of keyChanges) {
+      if (change.pos > since && change.pos <= upTo && (change.userId === userId || now.has(change.userId))) changed.add(change.userId);
+    }
+    for (const other of now) if (!before.has(other)) changed.add(other);
+    return { changed: [...changed], left: [...before].filter((other) => !now.has(other)) };
+  }
+
+  function usersSharingRoomWith(userId: string, pos: number): Set<string> {
+    const shared = new Set<string>();
+    for (const room of rooms.values()) {
+      const joined = joinedAt(room, pos);
+      if (!joined.has(userId)) continue;
+      for (const member of joined) if (member !== userId) shared.add(member);
+    }
+    return shared;
+  }
+
+  /** `/keys/device_signing/upload`: the user's cross-signing keys (no user-interactive auth asked). */
+  function uploadSigningKeys({ session, body }: AuthedCall): Answer {
+    const uploads = ([['master', body.master_key], ['self_signing', body.self_signing_key], ['user_signing', body.user_signing_key]] as const).filter(([, key]) => key !== undefined);
+    const invalid = uploads.find(([usage, key]) => !isRecord(key) || key.user_id !== session.userId || !Array.isArray(key.usage) || !key.usage.includes(usage) || !isRecord(key.keys));
+    if (invalid) return matrixError(400, 'M_INVALID_PARAM', `Invalid ${invalid[0]} key`);
+    if (uploads.length === 0) return ok({});
+    let keys = crossSigning.get(session.userId);
+    if (!keys) crossSigning.set(session.userId, (keys = new Map()));
+    for (const [usage, key] of uploads) keys.set(usage, structuredClone(key) as Json);
+    // Signatures others made on a replaced master key sign a key that is gone.
+    if (uploads.some(([usage]) => usage === 'master')) for (const bySigner of privateSignatures.values()) bySigner.delete(session.userId);
+    keysChanged(session.userId);
+    return ok({});
+  }
+
+  /**
+   * `/keys/signatures/upload`: the uploader's signatures on their own devices and cross-signing keys (seen by all),
+   * or on another user's master key (seen only by the uploader). Unknown keys are reported in `failures`.
+   */
+  function uploadSignatures({ session, body }: AuthedCall): Answer {
+    const failures: Record<string, Json> = {};
+    const changed = new Set<string>();
+    for (const [userId, objects] of Object.entries(body)) {
+      for (const [keyId, object] of Object.entries(isRecord(objects) ? objects : {})) {
+        const signatures = isRecord(object) && isRecord(object.signatures) ? object.signatures[session.userId] : undefined;
+        const ownSignatures = isRecord(signatures) ? { [session.userId]: signatures } : undefined;
+        const target = ownSignatures ? signatureTarget(session.userId, userId, keyId) : undefined;
+        if (!ownSignatures || !target) {
+          failures[userId] = { ...failures[userId], [keyId]: { errcode: 'M_INVALID_SIGNATURE', error: 'No such key of this user, or no signature by the uploader' } };
+          continue;
+        }
+        mergeSignatures(target, ownSignatures);
+        changed.add(userId === session.userId ? userId : session.userId);
+      }
+    }
+    for (const userId of changed) keysChanged(userId);
+    return ok({ failures });
+  }
+
+  /** The signatures object the uploader's signature on `userId`'s `keyId` (a device id or public key) belongs to. */
+  function signatureTarget(uploader: string, userId: string, keyId: string): Json | undefined {
+    const crossSigningKey = (usage: CrossSigningUsage): Json | undefined => {
+      const key = crossSigning.get(userId)?.get(usage);
+      return key && isRecord(key.keys) && Object.values(key.keys).includes(keyId) ? key : undefined;
+    };
+    if (userId !== uploader) {
+      if (!crossSigningKey('master')) return undefined;
+      let bySigner = privateSignatures.get(uploader);
+      if (!bySigner) privateSignatures.set(uploader, (bySigner = new Map()));
+      let signatures = bySigner.get(userId);
+      if (!signatures) bySigner.set(userId, (signatures = {}));
+      return signatures;
+    }
+    const device = devices.get(userId)?.get(keyId);
+    if (device?.keys) return device.signatures;
+    const key = crossSigningKey('master') ?? crossSigningKey('self_signing') ?? crossSigningKey('user_signing');
+    if (!key) return undefined;
+    if (!isRecord(key.signatures)) key.signatures = {};
+    return key.signatures as Json;
+  }
+
+  /** `PUT /sendToDevice/{type}/{txnId}`: queues a message per target device (`*`: all of the user's devices). */
+  function sendToDevice({ session, params, body }: AuthedCall): Answer {
+    const [type = '', txnId = ''] = params;
+    const transaction = [session.userId, session.deviceId, type, txnId].join('\u0000');
+    if (toDeviceTransactions.has(transaction)) return ok({});
+    if (!isRecord(body.messages)) return matrixError(400, 'M_BAD_JSON', 'messages must be an object');
+    toDeviceTransactions.add(transaction);
+    for (const [userId, byDevice] of Object.entries(body.messages)) {
+      for (const [deviceId, content] of Object.entries(isRecord(byDevice) ? byDevice : {})) {
+        const userDevices = devices.get(userId);
+        const targets = deviceId === '*' ? [...(userDevices?.values() ?? [])] : [userDevices?.get(deviceId)];
+        for (const target of targets) {
+          if (!target || !isRecord(content)) continue;
+          const record: ToDeviceRecord = { sender: session.userId, senderDeviceId: session.deviceId, type, userId, deviceId: target.deviceId, content: structuredClone(content), delivered: false };
+          toDeviceLog.push(record);
+          target.toDevice.push({ pos: ++streamPos, record });
+        }
+      }
+    }
+    wakeSleepers();
+    return ok({});
+  }
+
+  /** Drops what the device's client acknowledged by syncing from `since` (so it processed that earlier response). */
+  function acknowledgeToDevice(session: Session, since: number): void {
+    const device = devices.get(session.userId)?.get(session.deviceId);
+    if (!device) return;
+    for (const queued of device.toDevice) if (queued.pos <= since) queued.record.delivered = true;
+    device.toDevice = device.toDevice.filter((queued) => queued.pos > since);
+  }
+
+  function toDeviceEvents(session: Session, upTo: number): Json[] {
+    const queue = devices.get(session.userId)?.get(session.deviceId)?.toDevice ?? [];
+    return queue.filter((queued) => queued.pos <= upTo).map(({ record }) => ({ sender: record.sender, type: record.type, content: structuredClone(record.content) }));
+  }
+
+  function currentKeyBackup(userId: string, version?: string): KeyBackup | undefined {
+    const backups = keyBackups.get(userId) ?? [];
+    return version === undefined ? backups.at(-1) : backups.find((backup) => backup.version === version);
+  }
+
+  /** `GET /room_keys/version[/{version}]`: 404 until a client created a backup. */
+  function getKeyBackup({ session, params }: AuthedCall): Answer {
+    const version = params[0] === '' ? undefined : params[0];
+    const backup = currentKeyBackup(session.userId, version);
+    if (!backup) return matrixError(404, 'M_NOT_FOUND', version === undefined ? 'No current backup version' : `Unknown backup version ${version}`);
+    return ok({ version: backup.version, algorithm: backup.algorithm, auth_data: structuredClone(backup.authData), count: backup.sessions.size, etag: String(backup.etag) });
+  }
+
+  function createKeyBackup({ session, body }: AuthedCall): Answer {
+    if (typeof body.algorithm !== 'string' || !isRecord(body.auth_data)) return matrixError(400, 'M_BAD_JSON', 'algorithm and auth_data are required');
+    const backup: KeyBackup = { version: String(nextBackupVersion++), algorithm: body.algorithm, authData: structuredClone(body.auth_data), sessions: new Map(), etag: 0 };
+    keyBackups.set(session.userId, [...(keyBackups.get(session.userId) ?? []), backup]);
+    return ok({ version: backup.version });
+  }
+
+  function updateKeyBackup({ session, params, body }: AuthedCall): Answer {
+    const backup = currentKeyBackup(session.userId, params[0]);
+    if (!backup) return matrixError(404, 'M_NOT_FOUND', `Unknown backup version ${params[0] ?? ''}`);
+    if (body.algorithm !== backup.algorithm || !isRecord(body.auth_data)) return matrixError(400, 'M_INVALID_PARAM', 'Algorithm does not match, or auth_data missing');
+    if (body.version !== undefined && body.version !== backup.version) return matrixError(400, 'M_INVALID_PARAM', 'Version in body does not match');
+    backup.authData = structuredClone(body.auth_data);
+    return ok({});
+  }
+
+  /** `PUT /room_keys/keys?version=`: only into the current backup version, as the spec demands. */
+  function putBackedUpKeys({ session, query, body }: AuthedCall): Answer {
+    const version = query.get('version') ?? '';
+    const current = currentKeyBackup(session.userId);
+    if (!currentKeyBackup(session.userId, version)) return matrixError(404, 'M_NOT_FOUND', `Unknown backup version ${version}`);
+    if (current?.version !== version) return { status: 403, body: { errcode: 'M_WRONG_ROOM_KEYS_VERSION', error: 'Wrong backup version.', current_version: current?.version } };
+    for (const [roomId, room] of Object.entries(isRecord(body.rooms) ? body.rooms : {})) {
+      const sessionsInRoom = isRecord(room) && isRecord(room.sessions) ? room.sessions : {};
+      for (const [sessionId, data] of Object.entries(sessionsInRoom)) {
+        if (isRecord(data)) current.sessions.set(`${roomId}\u0000${sessionId}`, { roomId, sessionId, data: structuredClone(data) });
+      }
+    }
+    current.etag++;
+    return ok({ etag: String(current.etag), count: current.sessions.size });
+  }
+
+  function getBackedUpKey({ session, params, query }: AuthedCall): Answer {
+    const [roomId = '', sessionId = ''] = params;
+    const backup = currentKeyBackup(session.userId, query.get('version') ?? undefined);
+    const stored = backup?.sessions.get(`${roomId}\u0000${sessionId}`);
+    return stored ? ok(structuredClone(stored.data)) : matrixError(404, 'M_NOT_FOUND', 'No room_keys found');
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Sync
   // ---------------------------------------------------------------------------------------------
 
@@ -766,12 +1181,13 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
     if (sinceParam !== null && (since === undefined || since > streamPos)) return matrixError(400, 'M_INVALID_PARAM', 'Invalid stream token');
     const filter = syncFilter(session, query.get('filter'));
     if ('status' in filter) return filter;
+    if (since !== undefined) acknowledgeToDevice(session, since);
     const deadline = Date.now() + clampInt(query.get('timeout'), 0, MAX_SYNC_TIMEOUT_MS, 0);
     for (;;) {
       if (away) return proxyError();
       if (signal.aborted) return { status: 499 };
       const body = syncBody(session, since, filter, streamPos);
-      if (since === undefined || hasRoomNews(body) || closed || Date.now() >= deadline) return ok(body);
+      if (since === undefined || hasNews(body) || closed || Date.now() >= deadline) return ok(body);
       await sleepUntilNews(deadline - Date.now(), signal);
     }
   }
@@ -821,13 +1237,16 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
         leave[room.id] = { ...leftRoomEntry(room, session, joinedAtSince ? since : undefined, now, filter.limit), account_data: { events: [] } };
       }
     }
+    const device = devices.get(session.userId)?.get(session.deviceId);
     return {
       next_batch: token(upTo),
       rooms: { join, invite, leave, knock: {} },
-      account_data: { events: [] },
+      account_data: { events: accountDataSince(session.userId, since, upTo) },
       presence: { events: [] },
-      to_device: { events: [] },
-      device_lists: { changed: [], left: [] },
+      to_device: { events: toDeviceEvents(session, upTo) },
+      device_lists: since === undefined ? { changed: [], left: [] } : deviceListChanges(session.userId, since, upTo),
+      device_one_time_keys_count: oneTimeKeyCounts(device),
+      device_unused_fallback_key_types: unusedFallbackKeyTypes(device),
     };
   }
 
@@ -891,6 +1310,8 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
       const inRooms = roomId === undefined ? [...rooms.values()] : [roomOrThrow(roomId)];
       return inRooms.flatMap((room) => room.events.filter((stored) => stored.event.sender === userId && stored.event.state_key === undefined).map((stored) => render(stored)));
     },
+    toDeviceSent: () => toDeviceLog.map((record) => structuredClone(record)),
+    deviceKeys: (userId) => publishedDeviceKeys(userId),
     sendAttempts(txnId) {
       const sentTxnId = (path: string): string | undefined => safeDecode(/\/rooms\/[^/]+\/send\/[^/]+\/([^/?]+)/.exec(path)?.[1] ?? '');
       return requests.filter((request) => request.method === 'PUT' && sentTxnId(request.path) === txnId);
@@ -993,9 +1414,66 @@ function isUserId(value: unknown): value is string {
   return typeof value === 'string' && /^@[^:\s]+:\S+$/.test(value);
 }
 
-function hasRoomNews(body: Json): boolean {
+/** True when a sync body carries anything a long-poll should return for (counts of keys are not news). */
+function hasNews(body: Json): boolean {
   const roomSections = isRecord(body.rooms) ? Object.values(body.rooms) : [];
-  return roomSections.some((section) => isRecord(section) && Object.keys(section).length > 0);
+  const listed = (section: unknown, key: string): boolean => isRecord(section) && Array.isArray(section[key]) && section[key].length > 0;
+  return (
+    roomSections.some((section) => isRecord(section) && Object.keys(section).length > 0) ||
+    listed(body.to_device, 'events') ||
+    listed(body.account_data, 'events') ||
+    listed(body.device_lists, 'changed') ||
+    listed(body.device_lists, 'left')
+  );
+}
+
+/** Users joined to the room at stream position `pos`. */
+function joinedAt(room: { events: StoredEvent[] }, pos: number): Set<string> {
+  const memberships = new Map<string, unknown>();
+  for (const { pos: at, event } of room.events) {
+    if (at > pos) break;
+    if (event.type === 'm.room.member' && event.state_key !== undefined) memberships.set(event.state_key, event.content.membership);
+  }
+  return new Set([...memberships].filter(([, membership]) => membership === 'join').map(([userId]) => userId));
+}
+
+/** `signed_curve25519:AAAAAQ` → `signed_curve25519`; undefined for a malformed key id. */
+function algorithmOf(keyId: string): string | undefined {
+  return /^([^:]+):./.exec(keyId)?.[1];
+}
+
+/** Remaining one-time keys per algorithm; `signed_curve25519` always present, as Synapse answers. */
+function oneTimeKeyCounts(device: DeviceRecord | undefined): Record<string, number> {
+  const counts: Record<string, number> = { signed_curve25519: 0 };
+  for (const keyId of device?.oneTimeKeys.keys() ?? []) {
+    const algorithm = algorithmOf(keyId) ?? '';
+    counts[algorithm] = (counts[algorithm] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function unusedFallbackKeyTypes(device: DeviceRecord | undefined): string[] {
+  return [...(device?.fallbackKeys ?? [])].filter(([, fallback]) => !fallback.used).map(([algorithm]) => algorithm);
+}
+
+/** Adds `from`'s signatures (`{ signer: { keyId: signature } }`) to `into`, keeping the ones already there. */
+function mergeSignatures(into: Json, from: Json): void {
+  for (const [signer, bySigner] of Object.entries(from)) {
+    if (isRecord(bySigner)) into[signer] = { ...(isRecord(into[signer]) ? into[signer] : {}), ...bySigner };
+  }
+}
+
+/** A copy of a signed key object with more signatures merged in. */
+function withSignatures(object: Json, extra: Json | undefined): Json {
+  const copy = structuredClone(object);
+  const signatures: Json = isRecord(copy.signatures) ? copy.signatures : {};
+  if (extra) mergeSignatures(signatures, extra);
+  copy.signatures = signatures;
+  return copy;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {
