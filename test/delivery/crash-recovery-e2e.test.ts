@@ -28,7 +28,7 @@ describe('exactly once across SIGKILL', () => {
   beforeAll(async () => {
     feeds = await startFeedServer();
     discord = await startDiscordServer({ guilds: [{ id: GUILD, channels: CHANNELS.map((id) => ({ id })) }] });
-    const folder = await createBotFolder(feeds, 'crash-recovery');
+    const folder = await createBotFolder(feeds, 'crash-recovery', { backfill: 20 });
     env = {
       ...folder.env,
       ...discordEnv(discord),
@@ -36,7 +36,8 @@ describe('exactly once across SIGKILL', () => {
       // The same name after every restart: the new process takes the dead one's leases back at once.
       INSTANCE_ID: 'crash-test',
     };
-    // The outlet's history first (stored, not announced), then every channel follows Amazon with a digest due now.
+    // The outlet's first stories (announced as news, but no channel follows anything yet: no alerts), then every
+    // channel follows Amazon with a digest due now, which lists them.
     serveStories(feeds, AMAZON_STORIES);
     const first = await runCli(['poll', '--once'], env);
     expect(first.code).toBe(0);

@@ -57,7 +57,8 @@ describe.skipIf(!redisUrl)('two instances on one Redis store (REDIS_URL)', () =>
     await flushRedisDb(storeUrl);
     feeds = await startFeedServer();
     discord = await startDiscordServer({ guilds: [{ id: GUILD, preferredLocale: 'en-US', channels: CHANNELS.map((id) => ({ id })) }] });
-    const folder = await createBotFolder(feeds, 'two-instances');
+    // Announced as news (not filed as history), so that the digests have stories to show.
+    const folder = await createBotFolder(feeds, 'two-instances', { backfill: 20 });
     serveStories(feeds, AMAZON_STORIES);
     const env = { ...folder.env, STORE_URL: storeUrl, ...discordEnv(discord), ...FAST_SCHEDULE, LEASE_TTL_SECONDS: '3' };
     a = startCli(['run'], { ...env, INSTANCE_ID: 'instance-a' });

@@ -68,7 +68,8 @@ describe('privacy-radar on Discord (real discord.js against the stand-in)', () =
     discord = await startDiscordServer({
       guilds: [{ id: DEFAULT_IDS.guild, name: 'Datenschutz-Treff', preferredLocale: 'de', channels: [{ id: DEFAULT_IDS.channel, name: 'news' }, { id: LOCKED_CHANNEL, name: 'locked' }] }],
     });
-    const folder = await createBotFolder(feeds, 'discord-e2e');
+    // Announced as news (not filed as history), so that digests and their previews have stories to show.
+    const folder = await createBotFolder(feeds, 'discord-e2e', { backfill: 20 });
     serveStories(feeds, [...AMAZON_STORIES, HOSTILE_STORY]);
     env = {
       ...folder.env,

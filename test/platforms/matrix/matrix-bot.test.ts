@@ -67,7 +67,8 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     botUser = matrix.registerUser('privacy-radar');
     aliceUser = matrix.registerUser('alice');
     bobUser = matrix.registerUser('bob');
-    const folder = await createBotFolder(feeds, 'matrix-e2e');
+    // Announced as news (not filed as history), so that digests and their previews have stories to show.
+    const folder = await createBotFolder(feeds, 'matrix-e2e', { backfill: 20 });
     serveStories(feeds, [...AMAZON_STORIES, MATRIX_HOSTILE_STORY]);
     env = {
       ...folder.env,
