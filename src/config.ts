@@ -78,6 +78,17 @@ const EnvSchema = z.object({
   MATRIX_COMMAND_PREFIX: z.string().regex(/^[!.?$%&#~+=-]{1,3}$/, 'one to three punctuation characters such as !').default('!'),
   /** Who may invite the bot into rooms: user ids or *:server patterns, comma-separated; default: its own homeserver. */
   MATRIX_ALLOWED_INVITERS: z.string().regex(/^\s*(?:\*|@[^\s,]+|\*:[^\s,]+)(?:\s*,\s*(?:\*|@[^\s,]+|\*:[^\s,]+))*\s*$/, 'user ids or *:server patterns, comma-separated').optional(),
+  /**
+   * A secret: turns end-to-end encryption on and encrypts the device's crypto state (kept in the store) with a key
+   * derived from it. Changing it later makes the stored state unreadable: the bot refuses to start rather than
+   * becoming a new device silently.
+   */
+  MATRIX_CRYPTO_SECRET: z.string().min(16, 'at least 16 characters (a long random string)').max(500).optional(),
+  /**
+   * A secret: the account's recovery key (secret storage key), with which the bot signs its own device with the
+   * account's cross-signing key, so that users who verified the bot's account trust the device.
+   */
+  MATRIX_RECOVERY_KEY: z.string().regex(/^[1-9A-HJ-NP-Za-km-z\s]{40,80}$/, 'a recovery key: groups of letters and digits such as "EsTc LW2K …"').optional(),
   /** The power level a room member needs for manager commands. */
   MATRIX_MANAGER_POWER_LEVEL: z.coerce.number().int().min(0).max(100).default(50),
   /** When the delivery round runs: due digests are built, pending alerts and digests sent (cron, seconds allowed). */
@@ -180,10 +191,14 @@ export interface MatrixConfig {
   /** User ids and `*:server` patterns; `*` allows anyone. */
   allowedInviters: string[];
   managerPowerLevel: number;
+  /** MATRIX_CRYPTO_SECRET: set, the bot takes part in encrypted rooms (see src/platforms/matrix/matrix-encryption.ts). */
+  cryptoSecret?: string;
+  /** MATRIX_RECOVERY_KEY: sign the device with the account's cross-signing key from secret storage. */
+  recoveryKey?: string;
 }
 
 /** Variables whose values never appear in messages or logs, not even when they are malformed. */
-const SECRET_VARIABLES = new Set(['DISCORD_TOKEN', 'LLM_API_KEY', 'MATRIX_ACCESS_TOKEN', 'MATRIX_PASSWORD']);
+const SECRET_VARIABLES = new Set(['DISCORD_TOKEN', 'LLM_API_KEY', 'MATRIX_ACCESS_TOKEN', 'MATRIX_PASSWORD', 'MATRIX_CRYPTO_SECRET', 'MATRIX_RECOVERY_KEY']);
 
 /** A setting that cannot be used. `message` is the one line shown to the operator. */
 export class ConfigError extends Error {
@@ -220,6 +235,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (e.MATRIX_ACCESS_TOKEN === undefined && e.MATRIX_PASSWORD === undefined) {
       throw new ConfigError('MATRIX_ACCESS_TOKEN: expected an access token (or MATRIX_PASSWORD) when MATRIX_HOMESERVER_URL is set');
     }
+    if (e.MATRIX_RECOVERY_KEY !== undefined && e.MATRIX_CRYPTO_SECRET === undefined) {
+      throw new ConfigError('MATRIX_CRYPTO_SECRET: expected a secret when MATRIX_RECOVERY_KEY is set (the recovery key is only used with encryption on)');
+    }
   }
   if (e.LLM_BASE_URL !== undefined && e.LLM_MODEL === undefined) {
     throw new ConfigError('LLM_MODEL: expected a model name when LLM_BASE_URL is set');
@@ -250,6 +268,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               .map((entry) => entry.trim())
               .filter((entry) => entry !== ''),
             managerPowerLevel: e.MATRIX_MANAGER_POWER_LEVEL,
+            ...(e.MATRIX_CRYPTO_SECRET !== undefined ? { cryptoSecret: e.MATRIX_CRYPTO_SECRET } : {}),
+            ...(e.MATRIX_RECOVERY_KEY !== undefined ? { recoveryKey: e.MATRIX_RECOVERY_KEY } : {}),
           },
         }
       : {}),

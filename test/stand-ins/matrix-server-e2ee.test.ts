@@ -1,26 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ClientEvent, EventType, MsgType, RoomEvent, SyncState, createClient, type ICreateClientOpts, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { EventType, MsgType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from './matrix-server.ts';
+import { E2EE_TIMEOUT_MS, eventually, startEncryptedUser, type EncryptedUser } from '../support/encrypted-matrix-user.ts';
 
-/** The SDK and its Rust crypto log every request and key operation; tests read the stand-in's records instead. */
-const quietLogger: NonNullable<ICreateClientOpts['logger']> = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  getChild: () => quietLogger,
-};
-
-/** Key sharing takes a few round trips (keys/query, keys/claim, sendToDevice, sync); generous for a busy machine. */
-const E2EE_TIMEOUT_MS = 10_000;
-
-/** A running client with Rust crypto, and the decrypted message events that reached its live timelines. */
-interface Participant {
-  credentials: StandInCredentials;
-  client: MatrixClient;
-  messages: MatrixEvent[];
-}
+type Participant = EncryptedUser;
 
 let matrix: MatrixStandIn;
 const running: MatrixClient[] = [];
@@ -38,27 +21,10 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-/** Starts a real client with in-memory Rust crypto (Node has no IndexedDB) and waits for its first sync. */
+/** A real client with in-memory Rust crypto, stopped after the test. */
 async function start(credentials: StandInCredentials): Promise<Participant> {
-  const client = createClient({ baseUrl: matrix.url, ...credentials, logger: quietLogger });
-  running.push(client);
-  await client.initRustCrypto({ useIndexedDB: false });
-  const participant: Participant = { credentials, client, messages: [] };
-  // Encrypted events arrive as m.room.encrypted and turn into m.room.message once decrypted (or fail to).
-  client.on(RoomEvent.Timeline, (event, _room, toStartOfTimeline) => {
-    if (toStartOfTimeline) return;
-    void client.decryptEventIfNeeded(event).then(() => {
-      if (event.getType() === EventType.RoomMessage || event.isDecryptionFailure()) participant.messages.push(event);
-    });
-  });
-  let prepared = false;
-  client.on(ClientEvent.Sync, (state) => {
-    if (state === SyncState.Prepared) prepared = true;
-  });
-  await client.startClient({ initialSyncLimit: 10 });
-  await matrix.waitFor(() => prepared);
-  // The device uploads its keys in the background, after the first sync: until then nobody can encrypt to it.
-  await matrix.waitFor(() => matrix.deviceKeys(credentials.userId)[credentials.deviceId], E2EE_TIMEOUT_MS);
+  const participant = await startEncryptedUser(matrix, credentials);
+  running.push(participant.client);
   return participant;
 }
 
@@ -88,14 +54,6 @@ function received(to: Participant, eventId: string): Promise<MatrixEvent> {
   return matrix.waitFor(() => to.messages.find((event) => event.getId() === eventId), E2EE_TIMEOUT_MS);
 }
 
-/** Polls an async condition (the crypto API is async, `waitFor` is not). */
-async function eventually(condition: () => Promise<boolean>, timeoutMs = E2EE_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() >= deadline) throw new Error(`eventually timed out after ${timeoutMs} ms: ${condition.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('Matrix stand-in with end-to-end encrypting matrix-js-sdk clients (Rust crypto)', () => {
   it('carries a megolm-encrypted exchange that only the two clients can read', async () => {

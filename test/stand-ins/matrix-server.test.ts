@@ -9,21 +9,12 @@ import {
   RoomMemberEvent,
   SyncState,
   createClient,
-  type ICreateClientOpts,
   type MatrixClient,
   type MatrixEvent,
 } from 'matrix-js-sdk';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from './matrix-server.ts';
+import { quietLogger } from '../support/quiet-matrix-logger.ts';
 
-/** The SDK logs every request at debug level; tests read the stand-in's records instead. */
-const quietLogger: NonNullable<ICreateClientOpts['logger']> = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  getChild: () => quietLogger,
-};
 
 /** A running matrix-js-sdk client plus what it saw, the way the bot's adapter will listen. */
 interface Participant {

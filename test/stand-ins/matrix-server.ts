@@ -131,6 +131,11 @@ export interface MatrixStandIn {
   sendAttempts(txnId: string): RecordedRequest[];
   /** Every to-device message accepted so far (olm-encrypted ones arrive as `m.room.encrypted`), in arrival order. */
   toDeviceSent(): ToDeviceRecord[];
+  /**
+   * Keeps to-device messages for a user's devices queued, undelivered, until the returned release is called (a
+   * room key that is late): what arrives meanwhile cannot be decrypted by that user yet.
+   */
+  holdToDevice(userId: string): () => void;
   /** A user's uploaded device keys by device id, signatures merged, as `/keys/query` answers them. */
   deviceKeys(userId: string): Record<string, Record<string, unknown>>;
   /** A user's current membership in a room, or undefined if they never had one. */
@@ -200,9 +205,11 @@ interface Session {
 }
 
 interface QueuedToDevice {
-  /** Position in the global stream; a `/sync` with a later `since` acknowledges (and drops) it. */
+  /** Position in the global stream; once a response carried it, a `/sync` with a later `since` acknowledges (and drops) it. */
   pos: number;
   record: ToDeviceRecord;
+  /** A `/sync` response carried it. */
+  offered?: boolean;
 }
 
 interface FallbackKey {
@@ -289,6 +296,8 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   /** `userId, deviceId, type, txnId` of to-device sends already handled. */
   const toDeviceTransactions = new Set<string>();
   const toDeviceLog: ToDeviceRecord[] = [];
+  /** Users whose to-device messages are held back (holdToDevice). */
+  const heldToDevice = new Set<string>();
   /** `userId` → type → global account data and the stream position it was last set at. */
   const accountData = new Map<string, Map<string, { pos: number; content: Json }>>();
   /** `userId` → key backup versions, the current one last. */
@@ -1109,13 +1118,18 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   function acknowledgeToDevice(session: Session, since: number): void {
     const device = devices.get(session.userId)?.get(session.deviceId);
     if (!device) return;
-    for (const queued of device.toDevice) if (queued.pos <= since) queued.record.delivered = true;
-    device.toDevice = device.toDevice.filter((queued) => queued.pos > since);
+    // Only what a response carried: messages held back (holdToDevice) stay queued whatever the token says.
+    const acknowledged = (queued: QueuedToDevice): boolean => queued.offered === true && queued.pos <= since;
+    for (const queued of device.toDevice) if (acknowledged(queued)) queued.record.delivered = true;
+    device.toDevice = device.toDevice.filter((queued) => !acknowledged(queued));
   }
 
   function toDeviceEvents(session: Session, upTo: number): Json[] {
+    if (heldToDevice.has(session.userId)) return [];
     const queue = devices.get(session.userId)?.get(session.deviceId)?.toDevice ?? [];
-    return queue.filter((queued) => queued.pos <= upTo).map(({ record }) => ({ sender: record.sender, type: record.type, content: structuredClone(record.content) }));
+    const offered = queue.filter((queued) => queued.pos <= upTo);
+    for (const queued of offered) queued.offered = true;
+    return offered.map(({ record }) => ({ sender: record.sender, type: record.type, content: structuredClone(record.content) }));
   }
 
   function currentKeyBackup(userId: string, version?: string): KeyBackup | undefined {
@@ -1311,6 +1325,13 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
       return inRooms.flatMap((room) => room.events.filter((stored) => stored.event.sender === userId && stored.event.state_key === undefined).map((stored) => render(stored)));
     },
     toDeviceSent: () => toDeviceLog.map((record) => structuredClone(record)),
+    holdToDevice: (userId) => {
+      heldToDevice.add(userId);
+      return () => {
+        heldToDevice.delete(userId);
+        wakeSleepers();
+      };
+    },
     deviceKeys: (userId) => publishedDeviceKeys(userId),
     sendAttempts(txnId) {
       const sentTxnId = (path: string): string | undefined => safeDecode(/\/rooms\/[^/]+\/send\/[^/]+\/([^/?]+)/.exec(path)?.[1] ?? '');

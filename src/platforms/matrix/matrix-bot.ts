@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   ClientEvent,
   createClient,
+  MatrixEventEvent,
   MemoryStore,
   RoomEvent,
   RoomMemberEvent,
@@ -24,7 +25,8 @@ import type { Store } from '../../store/open-store.ts';
 import { channelContent, replyContent, type NoticeContent } from './message-content.ts';
 import { openMatrixSession, type MatrixSession } from './matrix-session.ts';
 import { sdkLogger } from './sdk-logger.ts';
-import { sendNotice } from './send-notice.ts';
+import { prepareEncryption, sealMessages, type MatrixEncryption } from './matrix-encryption.ts';
+import { sendNotice, type SealMessage } from './send-notice.ts';
 
 export interface MatrixBot {
   /** Logs in (or reuses the stored session), starts syncing from where the last run stopped, and resolves once synced. */
@@ -40,6 +42,11 @@ export interface MatrixBot {
 const READY_TIMEOUT_MS = 60_000;
 /** Rooms whose power levels were read recently: a burst of commands costs one request. */
 const POWER_LEVEL_CACHE_MS = 30_000;
+/**
+ * A command whose room key arrives later is answered when it becomes readable — unless it is older than this by
+ * then: an answer long after the question, out of the blue, helps nobody.
+ */
+export const LATE_COMMAND_MS = 5 * 60_000;
 
 /** A MemoryStore that starts from the sync token the previous run reached: the first sync catches up from there. */
 class ResumingStore extends MemoryStore {
@@ -69,6 +76,10 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
   const syncKey = `matrix-sync.${config.userId}`;
   let client: MatrixClient | undefined;
   let session: MatrixSession | undefined;
+  let encryption: MatrixEncryption | undefined;
+  let seal: SealMessage | undefined;
+  /** Encrypted rooms already reported as unreadable (encryption off): one log line each. */
+  const unreadableRooms = new Set<string>();
   let syntax: TextCommandSyntax = { prefix: config.prefix, names: [config.userId, localpart(config.userId)] };
   /** Events are handled one at a time, in order; the sync token is stored behind them. */
   let queue: Promise<unknown> = Promise.resolve();
@@ -79,7 +90,7 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
 
   /** A refusal (ChannelUnavailableError) is counted by the core, which deactivates a room that keeps refusing. */
   const send = async (roomId: string, content: NoticeContent, txnId: string): Promise<void> => {
-    await sendNotice(client!, roomId, content, txnId);
+    await sendNotice(client!, roomId, content, txnId, undefined, seal);
   };
 
   const markInactive = async (roomId: string, reason: string): Promise<void> => {
@@ -136,6 +147,41 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
     });
   };
 
+  /**
+   * A live room event: decrypted first when it came encrypted. One that cannot be decrypted yet (its room key has
+   * not arrived) is not answered now, and is answered when the key comes — if it is not too old by then.
+   */
+  const handleTimelineEvent = async (event: MatrixEvent, room: Room): Promise<void> => {
+    if (event.isEncrypted()) {
+      if (!encryption) {
+        if (!unreadableRooms.has(room.roomId)) {
+          unreadableRooms.add(room.roomId);
+          matrixLog.warn({ room: room.roomId }, 'a message in an end-to-end encrypted room, and encryption is off (MATRIX_CRYPTO_SECRET): the bot cannot read this room');
+        }
+        return;
+      }
+      await client!.decryptEventIfNeeded(event);
+      if (event.isDecryptionFailure()) {
+        matrixLog.warn({ room: room.roomId, event: event.getId(), reason: event.decryptionFailureReason }, 'could not decrypt a message (its key has not arrived): not answered for now');
+        event.once(MatrixEventEvent.Decrypted, (decrypted) => {
+          if (!decrypted.isDecryptionFailure()) enqueue(() => handleLateDecrypted(decrypted, room));
+        });
+        return;
+      }
+    }
+    await handleMessage(event, room);
+  };
+
+  const handleLateDecrypted = async (event: MatrixEvent, room: Room): Promise<void> => {
+    const age = Date.now() - event.getTs();
+    if (age > LATE_COMMAND_MS) {
+      matrixLog.info({ room: room.roomId, event: event.getId(), ageMinutes: Math.round(age / 60_000) }, 'a message became readable too late to answer');
+      return;
+    }
+    matrixLog.info({ room: room.roomId, event: event.getId() }, 'a message became readable: handled now');
+    await handleMessage(event, room);
+  };
+
   const handleInvite = async (roomId: string, inviter: string | undefined): Promise<void> => {
     if (!inviterAllowed(inviter, config.allowedInviters)) {
       matrixLog.info({ room: roomId, inviter }, 'invite declined: inviter not in MATRIX_ALLOWED_INVITERS');
@@ -183,6 +229,8 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       // everything worth knowing reaches us through the client's own logger.
       (sdkGlobalLogger as unknown as { setLevel?: (level: string) => void }).setLevel?.('silent');
       session = await openMatrixSession(config, store.collection<MatrixSession>('platform-state'), matrixLog);
+      const { cryptoSecret } = config;
+      if (cryptoSecret !== undefined) encryption = await prepareEncryption({ ...config, cryptoSecret }, session, store, matrixLog);
       const savedToken = await state.get(syncKey);
       client = createClient({
         baseUrl: config.homeserverUrl,
@@ -191,7 +239,10 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
         deviceId: session.deviceId,
         store: new ResumingStore(savedToken),
         logger: sdkLogger(matrixLog),
+        ...(encryption ? { fetchFn: encryption.fetchFn, cryptoCallbacks: encryption.cryptoCallbacks } : {}),
       });
+      await encryption?.attach(client);
+      seal = sealMessages(client, encryption);
       const displayName = await client.getProfileInfo(session.userId).then((p) => p.displayname, () => undefined);
       syntax = { prefix: config.prefix, names: [session.userId, localpart(session.userId), ...(displayName ? [displayName] : [])] };
 
@@ -200,7 +251,7 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       client.on(RoomEvent.Timeline, (event, room, toStartOfTimeline, removed, data) => {
         if (room && event.getType() === 'm.room.power_levels') powerLevels.delete(room.roomId);
         if (!live || toStartOfTimeline || removed || !room || !data.liveEvent) return;
-        enqueue(() => handleMessage(event, room));
+        enqueue(() => handleTimelineEvent(event, room));
       });
       client.on(RoomMemberEvent.Membership, (event, member) => {
         const by = event.getSender();
@@ -209,7 +260,11 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       client.on(ClientEvent.Sync, (syncState, _previous, data) => {
         if (syncState === SyncState.Prepared || syncState === SyncState.Syncing) live = true;
         const token = data?.nextSyncToken;
-        if (token) enqueue(() => state.set(syncKey, token));
+        // The crypto state before the position: what this sync brought (room keys) must not be lost behind it.
+        if (token) enqueue(async () => {
+          await encryption?.flush();
+          await state.set(syncKey, token);
+        });
         if (syncState === SyncState.Error) matrixLog.warn({ err: data?.error }, 'Matrix sync failed; retrying with back-off');
       });
 
@@ -226,6 +281,7 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       });
       await client.startClient({ initialSyncLimit: 10, lazyLoadMembers: true });
       await ready;
+      await encryption?.crossSign();
       // Rooms that removed the bot (or took it back) while it was offline: the sync since the saved token says so
       // too, but not when the token is gone or too old — the homeserver's list of joined rooms always does.
       await client
@@ -247,6 +303,7 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
     async stop() {
       client?.stopClient();
       await queue;
+      await encryption?.close();
     },
   };
 }

@@ -1,8 +1,9 @@
-import { ClientEvent, createClient, EventType, MsgType, SyncState, type ICreateClientOpts, type MatrixClient } from 'matrix-js-sdk';
+import { ClientEvent, createClient, EventType, MsgType, SyncState, type MatrixClient } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, MATRIX_HOSTILE_STORY } from '../../fixtures/amazon-stories.ts';
 import { startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
 import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
+import { quietLogger } from '../../support/quiet-matrix-logger.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials, type StandInEvent } from '../../stand-ins/matrix-server.ts';
 import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
 
@@ -12,14 +13,6 @@ import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
  * and sends commands; Bob (plain HTTP) is a member without power. The store is filled by a real poll.
  */
 
-const quiet: NonNullable<ICreateClientOpts['logger']> = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  getChild: () => quiet,
-};
 
 describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', () => {
   let matrix: MatrixStandIn;
@@ -81,7 +74,7 @@ describe('privacy-radar on Matrix (real matrix-js-sdk against the stand-in)', ()
     expect((await runCli(['poll', '--once'], { ...env, LOG_LEVEL: 'warn' })).code).toBe(0);
     bot = await startBot();
 
-    alice = createClient({ baseUrl: matrix.url, ...aliceUser, logger: quiet });
+    alice = createClient({ baseUrl: matrix.url, ...aliceUser, logger: quietLogger });
     const prepared = new Promise<void>((resolve) => alice.on(ClientEvent.Sync, (state) => state === SyncState.Prepared && resolve()));
     await alice.startClient({ initialSyncLimit: 10 });
     await prepared;
