@@ -136,6 +136,8 @@ export interface MatrixStandIn {
    * room key that is late): what arrives meanwhile cannot be decrypted by that user yet.
    */
   holdToDevice(userId: string): () => void;
+  /** Stamps the events created from now on `ms` earlier (`origin_server_ts`), as if they were old; 0 ends it. */
+  backdate(ms: number): void;
   /** A user's uploaded device keys by device id, signatures merged, as `/keys/query` answers them. */
   deviceKeys(userId: string): Record<string, Record<string, unknown>>;
   /** A user's current membership in a room, or undefined if they never had one. */
@@ -296,6 +298,8 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
   /** `userId, deviceId, type, txnId` of to-device sends already handled. */
   const toDeviceTransactions = new Set<string>();
   const toDeviceLog: ToDeviceRecord[] = [];
+  /** Added to the time new events are stamped with (backdate). */
+  let clockOffsetMs = 0;
   /** Users whose to-device messages are held back (holdToDevice). */
   const heldToDevice = new Set<string>();
   /** `userId` → type → global account data and the stream position it was last set at. */
@@ -787,7 +791,7 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
       room_id: room.id,
       sender,
       type,
-      origin_server_ts: Date.now(),
+      origin_server_ts: Date.now() + clockOffsetMs,
       content: structuredClone(content),
       ...(key === undefined ? {} : { state_key: key }),
       unsigned: previous ? { prev_content: previous.event.content, replaces_state: previous.event.event_id } : {},
@@ -1325,6 +1329,9 @@ export async function startMatrixServer(options: MatrixStandInOptions = {}): Pro
       return inRooms.flatMap((room) => room.events.filter((stored) => stored.event.sender === userId && stored.event.state_key === undefined).map((stored) => render(stored)));
     },
     toDeviceSent: () => toDeviceLog.map((record) => structuredClone(record)),
+    backdate: (ms) => {
+      clockOffsetMs = -ms;
+    },
     holdToDevice: (userId) => {
       heldToDevice.add(userId);
       return () => {

@@ -6,6 +6,9 @@ import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from '
 import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
 import { E2EE_TIMEOUT_MS, eventually, startEncryptedUser, type EncryptedUser } from '../../support/encrypted-matrix-user.ts';
 import { runCli, startCli, type RunningCli } from '../../support/run-cli.ts';
+import { LATE_COMMAND_MS } from '../../../src/platforms/matrix/matrix-bot.ts';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Encrypted rooms end to end: the bot (`privacy-radar run`, real matrix-js-sdk with Rust crypto, its crypto state in
@@ -146,6 +149,20 @@ describe('Matrix: end-to-end encrypted rooms', () => {
     const answer = await answerTo(alice, command);
     expect(answer.getContent().body).toMatch(/Ring/);
     expect(bot!.output()).toMatch(/a message became readable: handled now/);
+  }, 60_000);
+
+  it('does not answer a command whose key came when it was already old', async () => {
+    alice.client.getCrypto()!.forceDiscardSession(roomId);
+    const release = matrix.holdToDevice(botUser.userId);
+    matrix.backdate(LATE_COMMAND_MS + 60_000);
+    const command = await say(alice, '!incidents amazon');
+    matrix.backdate(0);
+    await bot!.waitForOutput(new RegExp(`could not decrypt a message[^\\n]*${escapeRegExp(command)}|${escapeRegExp(command)}[^\\n]*could not decrypt a message`), E2EE_TIMEOUT_MS);
+    release();
+    await bot!.waitForOutput(/a message became readable too late to answer/, E2EE_TIMEOUT_MS);
+    const next = await say(alice, '!help');
+    await answerTo(alice, next);
+    expect(alice.messages.some((event) => inReplyTo(event) === command)).toBe(false);
   }, 60_000);
 
   it('shrugs off a message that can never be decrypted', async () => {
