@@ -75,6 +75,7 @@ async function measure(settings: Settings): Promise<void> {
         );
       },
     });
+    const pendingAtEnd = (await run.store.outbox.pending()).length;
     await run.close();
     clearInterval(sampler);
     const heapByDay = samples.map((s) => mb(s.liveHeap));
@@ -90,6 +91,8 @@ async function measure(settings: Settings): Promise<void> {
         alerts: run.progress.alertsSent,
         digests: run.progress.digestsSent,
         errors: run.errors.length,
+        sentAgain: run.progress.sentAgain,
+        pendingAtEnd,
         wallSeconds: Math.round(run.wallMs / 1000),
         wallSecondsIn: { polls: Math.round(run.progress.wallMs.polls / 1000), delivery: Math.round(run.progress.wallMs.ticks / 1000) },
         liveHeapMB: { beforeRun: mb(before.liveHeap), day1: heapByDay[0], last: heapByDay.at(-1), max: Math.max(...heapByDay) },
@@ -102,6 +105,10 @@ async function measure(settings: Settings): Promise<void> {
         rssMBByDay: rssByDay,
       }),
     );
+    // Nothing lost, nothing doubled, nothing went wrong: otherwise the figures above describe a broken run.
+    if (run.errors.length > 0 || run.progress.sentAgain > 0 || pendingAtEnd > 0) {
+      throw new Error(`soak run not clean: ${run.errors.length} errors, ${run.progress.sentAgain} deliveries sent again, ${pendingAtEnd} left pending`);
+    }
   } finally {
     clearInterval(sampler);
     await rm(dir, { recursive: true, force: true });

@@ -103,6 +103,7 @@ describe('thirty days with a fake clock', () => {
   it('ran without an error logged, and the world gave every part something to do', () => {
     const { run } = outcome;
     expect(run.errors).toEqual([]);
+    expect(run.progress.sentAgain).toBe(0);
     // Outlets failed and recovered; items were ingested; incidents started; alerts and digests went out.
     expect(run.progress.pollOutcomes.failed).toBeGreaterThan(20);
     expect(run.world.feeds.filter((feed) => feed.outages.length > 0).length).toBeGreaterThanOrEqual(10);

@@ -75,6 +75,8 @@ export interface SoakProgress {
   incidentsStarted: number;
   alertsSent: number;
   digestsSent: number;
+  /** Deliveries handed to the platform although their outbox entry was marked sent already: must stay 0. */
+  sentAgain: number;
   pollOutcomes: Record<FeedOutcome, number>;
   /** Wall-clock milliseconds spent in poll cycles, delivery rounds and maintenance. */
   wallMs: { polls: number; ticks: number; maintenance: number };
@@ -629,6 +631,7 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
     articlesIngested: 0,
     incidentsStarted: 0,
     alertsSent: 0,
+    sentAgain: 0,
     digestsSent: 0,
     pollOutcomes: { fetched: 0, 'not-modified': 0, 'not-due': 0, elsewhere: 0, failed: 0 },
     wallMs: { polls: 0, ticks: 0, maintenance: 0 },
@@ -650,6 +653,8 @@ export async function runSoakSimulation(options: SoakOptions): Promise<SoakResul
     // The platform edge: what would go to Discord or Matrix is recorded.
     send: async (channel, message, deliveryId) => {
       const kind = deliveryId.startsWith('alert.') ? 'alert' : 'digest';
+      // Counted without remembering every id (the bench's memory stays the app's): the outbox says what was sent.
+      if ((await store.outbox.get(deliveryId))?.status === 'sent') progress.sentAgain += 1;
       if (kind === 'alert') progress.alertsSent += 1;
       else progress.digestsSent += 1;
       if (full) deliveries.push({ deliveryId, channel: channelKey(channel), kind, at: clock, message });
