@@ -163,9 +163,13 @@ export function createMatrixBot(config: MatrixConfig, runner: CommandRunner, sto
       await client!.decryptEventIfNeeded(event);
       if (event.isDecryptionFailure()) {
         matrixLog.warn({ room: room.roomId, event: event.getId(), reason: event.decryptionFailureReason }, 'could not decrypt a message (its key has not arrived): not answered for now');
-        event.once(MatrixEventEvent.Decrypted, (decrypted) => {
-          if (!decrypted.isDecryptionFailure()) enqueue(() => handleLateDecrypted(decrypted, room));
-        });
+        // Each retry (as keys arrive) reports again; the first success is handled, once.
+        const onDecrypted = (decrypted: MatrixEvent): void => {
+          if (decrypted.isDecryptionFailure()) return;
+          event.off(MatrixEventEvent.Decrypted, onDecrypted);
+          enqueue(() => handleLateDecrypted(decrypted, room));
+        };
+        event.on(MatrixEventEvent.Decrypted, onDecrypted);
         return;
       }
     }

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { MatrixError, MatrixEvent, Room, type ICreateClientOpts, type MatrixClient } from 'matrix-js-sdk';
-import { ChannelUnavailableError } from '../../chat/command.ts';
+import { MatrixError, MatrixEvent, type ICreateClientOpts, type MatrixClient, type Room } from 'matrix-js-sdk';
 import { decodeRecoveryKey } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import type { SecretStorageKeyDescription } from 'matrix-js-sdk/lib/secret-storage.js';
+import { _createAndReEmitRoom } from 'matrix-js-sdk/lib/sync.js';
+import { ChannelUnavailableError } from '../../chat/command.ts';
 import type { MatrixConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/open-store.ts';
 import { countWrites, createCryptoState, type CryptoSnapshotRecord, type CryptoState, type IdbFactoryLike } from './crypto-state.ts';
 import type { MatrixSession } from './matrix-session.ts';
 import type { SealMessage } from './send-notice.ts';
-import type { SecretStorageKeyDescription } from 'matrix-js-sdk/lib/secret-storage.js';
 
 /**
  * End-to-end encryption for the Matrix adapter (MATRIX_CRYPTO_SECRET set): matrix-js-sdk's Rust crypto, its state
@@ -237,8 +238,13 @@ export function sealMessages(client: MatrixClient, encryption: MatrixEncryption 
 /** Reads a room's full state from the homeserver into the client's room (made if the client has none). */
 async function hydrateRoom(client: MatrixClient, roomId: string, known: Room | null): Promise<Room> {
   const events = (await client.roomState(roomId)).map((event) => new MatrixEvent({ ...event, room_id: roomId }));
-  const room = client.getRoom(roomId) ?? known ?? new Room(roomId, client, client.getUserId() ?? '');
-  if (!client.getRoom(roomId)) client.store.storeRoom(room);
+  let room = client.getRoom(roomId) ?? known;
+  if (!room) {
+    // Made as the sync makes rooms, its events passed on to the client's listeners: when the room speaks up later,
+    // the sync finds this room and the bot hears its commands.
+    room = _createAndReEmitRoom(client, roomId, { lazyLoadMembers: true });
+    client.store.storeRoom(room);
+  }
   room.oldState.setStateEvents(events);
   room.currentState.setStateEvents(events);
   const encryptionEvent = room.currentState.getStateEvents('m.room.encryption', '');

@@ -1,6 +1,6 @@
 import { EventType, MsgType, type MatrixEvent } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AMAZON_STORIES } from '../../fixtures/amazon-stories.ts';
+import { AMAZON_STORIES, BREAKING_STORIES } from '../../fixtures/amazon-stories.ts';
 import { startFeedServer, type FeedServer } from '../../stand-ins/feed-server.ts';
 import { startMatrixServer, type MatrixStandIn, type StandInCredentials } from '../../stand-ins/matrix-server.ts';
 import { createBotFolder, serveStories } from '../../support/bot-fixture.ts';
@@ -176,7 +176,8 @@ describe('Matrix: end-to-end encrypted rooms', () => {
     expect((await answerTo(alice, next)).isDecryptionFailure()).toBe(false);
   }, 60_000);
 
-  it('stays the same device across a restart, still decrypts and answers, and sends the digest encrypted', async () => {
+  it('stays the same device across a restart, still decrypts and answers, and sends alerts and the digest encrypted', async () => {
+    expect((await answerTo(alice, await say(alice, '!subscribe amazon'))).getContent().body).toContain('Amazon');
     const devicesBefore = matrix.deviceKeys(botUser.userId);
     await bot!.stop();
     bot = await startBot();
@@ -184,6 +185,16 @@ describe('Matrix: end-to-end encrypted rooms', () => {
     // No new device, the same identity keys: nobody has to trust anything anew.
     expect(matrix.deviceKeys(botUser.userId)).toEqual(devicesBefore);
 
+    // The room is quiet since the restart (the resumed sync brings nothing of it): the bot speaks first, encrypted.
+    serveStories(feeds, [...AMAZON_STORIES, BREAKING_STORIES.twitchAccounts]);
+    const alert = await matrix.waitFor(
+      () => alice.messages.find((event) => event.getSender() === botUser.userId && String(event.getContent().body).startsWith('New incident')),
+      E2EE_TIMEOUT_MS * 2,
+    );
+    expect(alert.isDecryptionFailure()).toBe(false);
+    expect(botMessagesOnServer().every((event) => event.type === 'm.room.encrypted')).toBe(true);
+
+    // And still hears the room afterwards.
     const command = await say(alice, '!incidents amazon');
     const answer = await answerTo(alice, command);
     expect(answer.isDecryptionFailure()).toBe(false);
