@@ -2,9 +2,13 @@ import { parseArgs } from 'node:util';
 import { ConfigError, VERSION, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { analyzeCommand } from './cli/analyze-command.ts';
+import { backfillCommand } from './cli/backfill-command.ts';
+import { parseSince } from './chat/parse-since.ts';
 import { unknownCompaniesCommand } from './cli/companies-command.ts';
+import { exportCommand } from './cli/export-command.ts';
 import { feedsCheckCommand } from './cli/feeds-check-command.ts';
 import { forgetCommand, serverToForget } from './cli/forget-command.ts';
+import { importCommand } from './cli/import-command.ts';
 import { incidentsCommand } from './cli/incidents-command.ts';
 import { pollCommand } from './cli/poll-command.ts';
 import { runCommand } from './cli/run-command.ts';
@@ -26,8 +30,16 @@ Usage:
                                          without touching the store
   privacy-radar incidents <company> [--type T] [--since DATE] [--page N] [--json]
                                          a company's incidents (with its subsidiaries), newest first
+  privacy-radar export [--company <company>] > incidents.jsonl
+                                         every incident (or a company's, with its subsidiaries) as JSON Lines
+  privacy-radar import <file|->          read exported incidents into the store: bad lines are reported and
+                                         skipped, incidents already stored are merged, new ones kept as history
   privacy-radar companies unknown [--limit N] [--json]
                                          organisations in privacy stories that the gazetteer does not know
+  privacy-radar backfill [--feed <id>] [--since DATE|6m|1y] [--max-pages N]
+                                         read the feeds' archives (WordPress ?paged=N, or the archive pages a
+                                         catalogue file lists) into the incident history; posts nothing; an
+                                         interrupted backfill continues where it stopped (default 50 pages)
   privacy-radar forget --guild <id> | --room <id>
                                          delete everything stored about a Discord server or a Matrix room now
                                          (otherwise FORGET_AFTER_DAYS after it removed the bot)
@@ -116,6 +128,19 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           ...(values.since !== undefined ? { since: values.since } : {}),
         });
       }
+      case 'export': {
+        const { values } = parseArgs({ args: rest, options: { company: { type: 'string' } }, strict: true });
+        if (values.company !== undefined && values.company.trim() === '') throw new UsageError('--company needs a company, e.g. --company amazon');
+        const { config, log } = setUp(io);
+        return await exportCommand(config, log, io, values.company !== undefined ? { company: values.company.trim() } : {});
+      }
+      case 'import': {
+        const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true });
+        const [file, ...extra] = positionals;
+        if (file === undefined || extra.length > 0) throw new UsageError('import takes one file written by export, or - for standard input');
+        const { config, log } = setUp(io);
+        return await importCommand(file, config, log, io, io.stdin ?? process.stdin);
+      }
       case 'companies': {
         const [sub, ...subRest] = rest;
         if (sub !== 'unknown') throw new UsageError(`unknown companies command ${JSON.stringify(sub ?? '')}; try "companies unknown"`);
@@ -130,6 +155,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const server = serverToForget(values);
         const { config, log } = setUp(io);
         return await forgetCommand(server, config, log, io);
+      }
+      case 'backfill': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { feed: { type: 'string' }, since: { type: 'string' }, 'max-pages': { type: 'string' } },
+          strict: true,
+        });
+        const maxPages = Number(values['max-pages'] ?? '50');
+        if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 10_000) throw new UsageError('--max-pages must be a whole number from 1 to 10000');
+        const since = values.since === undefined ? undefined : parseSince(values.since, new Date());
+        if (values.since !== undefined && since === undefined) throw new UsageError('--since must be a past date such as 2025-01-01, or a span such as 6m or 1y');
+        const { config, log } = setUp(io);
+        return await backfillCommand(config, log, io, {
+          maxPages,
+          ...(values.feed !== undefined ? { feed: values.feed } : {}),
+          ...(since !== undefined ? { since: new Date(since) } : {}),
+        });
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);

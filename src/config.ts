@@ -117,6 +117,8 @@ const EnvSchema = z.object({
   FORGET_AFTER_DAYS: positiveInt(1, 3650).default(DEFAULT_RETENTION.forgetAfterDays),
   /** How many outlets of its own a server may add with `/feeds add`; 0 turns adding off. */
   USER_FEEDS_PER_SERVER: positiveInt(0, 1000).default(20),
+  /** `privacy-radar backfill`: at least this long between two requests to one host (default one a second). */
+  BACKFILL_HOST_INTERVAL_MS: positiveInt(0, 60_000).default(1000),
   /** The time of day a digest uses when `/digest daily` names none (HH:MM, 24-hour). */
   DIGEST_DEFAULT_TIME: z
     .string()
@@ -170,6 +172,8 @@ export interface Config {
   digestDefaultTime: string;
   /** How many feeds of its own a server may add; 0: none. */
   userFeedsPerServer: number;
+  /** BACKFILL_HOST_INTERVAL_MS. */
+  backfillHostIntervalMs: number;
   delivery: { cron: string; graceMs: number; announceEmpty: boolean };
   /** How instances sharing a store share the work (see src/store/leases.ts). */
   instance: { id?: string; leaseTtlMs: number };
@@ -276,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     digestDefaultTimezone: e.DIGEST_DEFAULT_TZ,
     digestDefaultTime: e.DIGEST_DEFAULT_TIME,
     userFeedsPerServer: e.USER_FEEDS_PER_SERVER,
+    backfillHostIntervalMs: e.BACKFILL_HOST_INTERVAL_MS,
     delivery: { cron: e.DELIVERY_CRON, graceMs: e.DIGEST_GRACE_HOURS * 3_600_000, announceEmpty: e.DIGEST_NOTHING_NEW === 'true' },
     instance: { ...(e.INSTANCE_ID !== undefined ? { id: e.INSTANCE_ID } : {}), leaseTtlMs: e.LEASE_TTL_SECONDS * 1000 },
     retention: { days: e.RETENTION_DAYS, forgetAfterDays: e.FORGET_AFTER_DAYS },

@@ -22,6 +22,7 @@ import type { Logger } from './log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance/run-maintenance.ts';
 import type { FeedConfig } from './model/feed.ts';
 import type { Article } from './model/item.ts';
+import { backfillFeed, createHostPacer, type BackfillOptions, type BackfillReport, type BackfillState } from './ingest/backfill-feed.ts';
 import { newIncidentId } from './store/incident-repo.ts';
 import { openStore, type Store } from './store/open-store.ts';
 
@@ -42,6 +43,11 @@ export interface App {
   readonly feeds: FeedConfig[];
   /** One poll cycle; every new article is analysed and filed under its incident, then handed to `onArticle`. */
   poll(options?: PollOptions & { onArticle?: ArticleConsumer }): Promise<PollCycleReport>;
+  /**
+   * Reads a feed's archive into the incident store as history (see backfill-feed.ts): analysed and filed like any
+   * article, never pushed to a channel. Pages are paced per host (BACKFILL_HOST_INTERVAL_MS).
+   */
+  backfill(feed: FeedConfig, options: BackfillOptions & { signal?: AbortSignal }): Promise<BackfillReport>;
   /** The chat commands, shared by every platform. */
   readonly commands: CommandRunner;
   /** Alerts and digests through the outbox (polls plan alerts for new incidents; `tick` sends). */
@@ -125,6 +131,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     leaseTtlMs,
     ...(config.llm ? { llm: config.llm } : {}),
   });
+  const pacer = createHostPacer(config.backfillHostIntervalMs);
   /** Feed leases this instance took: given back on close, so that a restarted or other instance polls at once. */
   const feedLeases = new Set<string>();
   let closing: Promise<void> | undefined;
@@ -182,6 +189,22 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             const processed = await processArticle(article, feed);
             await onArticle?.(article, feed, processed);
           },
+        },
+        options,
+      ),
+    backfill: (feed, { signal, ...options }) =>
+      backfillFeed(
+        feed,
+        {
+          store,
+          fetcher,
+          log,
+          settings: { maxCacheSeconds: config.feedMaxCacheSeconds, backoff: config.backoff },
+          exclusive: store.exclusive,
+          onArticle: async (article, fed) => void (await processArticle(article, fed)),
+          state: store.collection<BackfillState>('backfill'),
+          pace: pacer,
+          ...(signal ? { signal } : {}),
         },
         options,
       ),

@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { createApp, type App, type ArticleConsumer } from '../main.ts';
 import { startOperations, type Operations } from '../operations/start-operations.ts';
 import { printNewIncidents } from '../platforms/console/print-new-incidents.ts';
+import type { BackfillState } from '../ingest/backfill-feed.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Retention and forgetting (App.maintain): daily at a quiet hour, and once shortly after start-up. */
@@ -35,6 +36,7 @@ export async function runCommand(config: Config, log: Logger, io: CliIo): Promis
       `chat: ${platforms.length > 0 ? platforms.join(', ') : 'none (new incidents are printed here)'}`,
   );
   if (operations) log.info({ url: operations.url }, `health checks on ${operations.url}/healthz, metrics on ${operations.url}/metrics`);
+  await offerBackfill(app, log).catch((error: unknown) => log.debug({ err: error }, 'could not tell whether the store is new'));
   // Without a chat platform the console is where new incidents show up.
   const printCard: ArticleConsumer | undefined = platforms.length === 0 ? printNewIncidents(io.stdout, app.gazetteer) : undefined;
 
@@ -136,4 +138,28 @@ async function pollAndReport(app: App, onArticle: ArticleConsumer | undefined, o
   } catch (error) {
     app.log.error({ err: error }, 'poll cycle failed');
   }
+}
+
+/**
+ * A new store knows only what the feeds carry today: say, once at start-up, that `privacy-radar backfill` can read
+ * their archives — which outlets, how, and at what pace — and how to run it. Said while the store has no incident
+ * and no backfill was ever run.
+ */
+async function offerBackfill(app: App, log: Logger): Promise<void> {
+  if ((await app.store.incidents.latest({ limit: 1 })).total > 0) return;
+  const state = app.store.collection<BackfillState>('backfill');
+  const tried = await state.getMany(app.feeds.map((feed) => feed.id));
+  if (tried.some((entry) => entry !== undefined)) return;
+  const archives = app.feeds.filter((feed) => (feed.archive?.style ?? 'wordpress') !== 'none');
+  if (archives.length === 0) return;
+  const described = archives.map((feed) => `${feed.id} (${feed.archive?.style === 'pages' ? `${feed.archive.urls.length} archive pages` : 'WordPress ?paged=2, 3, …'})`);
+  const pace = app.config.backfillHostIntervalMs;
+  log.info(
+    { feeds: archives.map((feed) => feed.id) },
+    `a new store: the incident history holds only what the feeds carry today. ${archives.length} outlets have archives that ` +
+      `"privacy-radar backfill" can read into it as history (nothing is posted): ${described.join(', ')}, ` +
+      `at most one request per ${pace === 1000 ? 'second' : `${pace} ms`} per host, stopping where an archive page brings nothing new.`,
+  );
+  const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+  log.info(`to fill in the history, run (while the bot runs or not; Ctrl-C stops, running it again continues): npx privacy-radar backfill --since ${yearAgo} --max-pages 50`);
 }

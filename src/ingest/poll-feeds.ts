@@ -311,6 +311,42 @@ function newestIds(items: FeedItem[], count: number): Set<string> {
   return new Set(ranked.slice(0, count).map((r) => r.item.id));
 }
 
+/** What archive items (backfill) came to. */
+export interface ArchiveIngest {
+  /** Articles stored for the first time, as history. */
+  articles: Article[];
+  /** Items this feed (or another, for the same article) had brought before. */
+  known: number;
+  /** Items that could not be handed over (logged); a later backfill of the page retries them. */
+  failed: number;
+}
+
+/**
+ * Items from a feed's archive (`privacy-radar backfill`): each one this feed has not brought before is stored and
+ * handed over exactly as a first poll's items are — as history, not announced: its privacy story is filed for
+ * `/incidents` and grouped with live reports, but nothing is pushed to any channel, and no article page is fetched.
+ * Shares the poll's exactly-once path (pending → handed over → done, then seen), so a backfill that runs while the
+ * bot polls, or again after a crash, hands each article over once.
+ */
+export async function ingestArchiveItems(feed: FeedConfig, items: readonly FeedItem[], deps: PollDeps): Promise<ArchiveIngest> {
+  const full: Deps = { ...deps, now: deps.now ?? (() => new Date()), articleLocks: createKeyedLimiter(1) };
+  const seen = await deps.store.seenItems.getMany(feed.id, items.map((item) => item.id));
+  const fresh = items.filter((_, index) => seen[index] === undefined);
+  if (fresh.length > 0) await deps.store.seenItems.file(feed.id, fresh.map((item) => item.id), full.now());
+  const outcome: ArchiveIngest = { articles: [], known: items.length - fresh.length, failed: 0 };
+  for (const item of fresh) {
+    try {
+      const article = await ingestNewItem({ feed, item, key: articleKey(item), hash: contentHash(item), announce: false }, full);
+      if (article) outcome.articles.push(article);
+      else outcome.known += 1;
+    } catch (error) {
+      outcome.failed += 1;
+      deps.log.error({ feed: feed.id, item: item.id, err: error }, 'archive item not ingested; a later backfill retries it');
+    }
+  }
+  return outcome;
+}
+
 /** A feed item not seen before in its feed, on its way to becoming an article. */
 interface NewItem {
   feed: FeedConfig;

@@ -20,6 +20,26 @@ export const FeedConfigSchema = z
     intervalMinutes: z.number().int().min(1).max(24 * 60).optional(),
     /** On the very first poll, announce the newest N items instead of marking all as known. */
     backfill: z.number().int().min(0).max(100).optional(),
+    /**
+     * How the outlet's older items can be read, for `privacy-radar backfill`: `wordpress` (the default) pages the
+     * feed back with `?paged=2`, `?paged=3`, …; `pages` lists archive feed documents (older first or newer first,
+     * as the outlet keeps them); `none` has no archive beyond the feed itself.
+     */
+    archive: z
+      .discriminatedUnion('style', [
+        z.object({ style: z.literal('wordpress') }).strict(),
+        z
+          .object({
+            style: z.literal('pages'),
+            urls: z
+              .array(z.string().url().refine((u) => /^https?:\/\//i.test(u), 'an http or https URL'))
+              .min(1)
+              .max(1000),
+          })
+          .strict(),
+        z.object({ style: z.literal('none') }).strict(),
+      ])
+      .optional(),
     homepage: z.string().url().optional(),
     /** False where the URL could not be verified when the file was written. */
     verified: z.boolean().optional(),
