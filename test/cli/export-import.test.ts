@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from '@keyv/redis';
+import { flushRedisDb } from '../support/store-backends.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident, IncidentType } from '../../src/model/analysis.ts';
 import { asImported, mergeIncident, readLines, type InputLine } from '../../src/cli/import-command.ts';
@@ -107,14 +107,6 @@ async function amazonAnswer(storeUrl: string): Promise<Incident[]> {
     if (shown.length < 5) break;
   }
   return answer;
-}
-
-async function flushRedisDb(url: string): Promise<void> {
-  const client = createClient({ url });
-  client.on('error', () => {});
-  await client.connect();
-  await client.flushDb();
-  await client.close();
 }
 
 describe('privacy-radar export / import', () => {

@@ -1,4 +1,4 @@
-import { createClient } from '@keyv/redis';
+import { flushRedisDb } from '../support/store-backends.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMAZON_STORIES, BREAKING_STORIES } from '../fixtures/amazon-stories.ts';
 import { startDiscordServer, type DiscordStandIn } from '../stand-ins/discord-server.ts';
@@ -21,14 +21,6 @@ const REDIS_DB = 7;
 const redisUrl = process.env.REDIS_URL;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function flushRedisDb(url: string): Promise<void> {
-  const client = createClient({ url });
-  client.on('error', () => {});
-  await client.connect();
-  await client.flushDb();
-  await client.close();
-}
 
 /** Feeds polled in each "poll cycle done" line of a log. */
 function feedsPolled(output: string): number {

@@ -64,3 +64,12 @@ async function purgePostgres(url: string, prefixes: string[]): Promise<void> {
     await pool.end();
   }
 }
+
+/** Empties one Redis database (the URL's path names it): for tests whose processes write without a key prefix. */
+export async function flushRedisDb(url: string): Promise<void> {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  await client.flushDb();
+  await client.close();
+}
