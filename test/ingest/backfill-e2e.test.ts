@@ -159,6 +159,23 @@ describe('privacy-radar backfill against a WordPress-style archive', () => {
     expect(titles).not.toContain(TELEKOM_DELETION.title);
   }, 60_000);
 
+  it('stops on a signal after the page in hand, and the next run continues with the page after it', async () => {
+    const env = { ...(await deployment('signal')), BACKFILL_HOST_INTERVAL_MS: '1500' };
+    asked.length = 0;
+    const running = startCli(['backfill'], env);
+    await running.waitForOutput(/backfill blog: page 2, /, 30_000);
+    const stopped = await running.stop();
+    expect(stopped.code).toBe(1);
+    expect(stopped.stdout).toMatch(/^blog: 2 pages, 4 new articles, 1 known — interrupted; run again to continue at page 3\.$/m);
+    expect(asked.map((request) => request.page)).toEqual([1, 2]);
+
+    asked.length = 0;
+    const resumed = await runCli(['backfill'], { ...env, BACKFILL_HOST_INTERVAL_MS: '10' });
+    expect(resumed.code).toBe(0);
+    expect(asked.map((request) => request.page)).toEqual([3, 4, 5]);
+    expect((await stored(env)).articles).toBe(ALL_GUIDS.size);
+  }, 60_000);
+
   it('offers itself in the first start-up lines of a new deployment, and not once there is history', async () => {
     const env = { ...(await deployment('offer')), POLL_CRON: '0 0 1 1 *', DELIVERY_CRON: '0 0 1 1 *' };
     const fresh = startCli(['run'], env);
