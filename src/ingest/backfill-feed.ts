@@ -1,4 +1,5 @@
 import type { FeedConfig } from '../model/feed.ts';
+import type { FeedItem } from '../model/item.ts';
 import type { Collection } from '../store/collection.ts';
 import { FetchError } from './http-fetcher.ts';
 import { normaliseItems } from './normalise-items.ts';
@@ -114,7 +115,7 @@ export async function backfillFeed(feed: FeedConfig, deps: BackfillDeps, options
     await deps.pace(url);
     if (deps.signal?.aborted) return stop('interrupted', page);
 
-    let items;
+    let items: FeedItem[];
     try {
       const result = await deps.fetcher.fetchText(url, deps.signal ? { signal: deps.signal } : {});
       if (result.kind !== 'fetched') return stop('error', page, `page ${page}: unexpected ${result.status}`);
