@@ -58,6 +58,12 @@ export async function prepareEncryption(config: MatrixConfig & { cryptoSecret: s
   });
   const restored = await state.restore();
   let client: MatrixClient | undefined;
+  /**
+   * Whether the crypto opened the state: only then is it written back. A start with the wrong secret must leave
+   * the stored state as it was, not replace it with whatever the failed attempt left in IndexedDB.
+   */
+  let opened = false;
+  const flush = (): Promise<void> => (opened ? state.flush() : Promise.resolve());
 
   const cryptoCallbacks: CryptoCallbacks = {
     getSecretStorageKey: async ({ keys }: { keys: Record<string, SecretStorageKeyDescription> }) => {
@@ -78,7 +84,7 @@ export async function prepareEncryption(config: MatrixConfig & { cryptoSecret: s
   };
 
   const fetchFn: typeof globalThis.fetch = async (input, init) => {
-    await state.flush();
+    await flush();
     return globalThis.fetch(input, init);
   };
 
@@ -96,7 +102,8 @@ export async function prepareEncryption(config: MatrixConfig & { cryptoSecret: s
           { cause: error },
         );
       }
-      await state.flush();
+      opened = true;
+      await flush();
       log.info({ deviceId: session.deviceId, restored }, restored ? 'end-to-end encryption on: device keys restored from the store' : 'end-to-end encryption on: new device keys made and kept in the store');
     },
     crossSign: async () => {
@@ -119,11 +126,11 @@ export async function prepareEncryption(config: MatrixConfig & { cryptoSecret: s
       const status = await crypto.getCrossSigningStatus();
       if (status.publicKeysOnDevice && status.privateKeysCachedLocally.selfSigningKey) log.info({ deviceId: session.deviceId }, 'device signed with the account\'s cross-signing key: whoever verified the bot trusts it');
       else log.warn({ deviceId: session.deviceId }, 'the device is still not signed by the account\'s cross-signing key');
-      await state.flush();
+      await flush();
     },
-    flush: () => state.flush(),
+    flush,
     close: async () => {
-      await state.flush();
+      await flush();
       await release();
     },
   };

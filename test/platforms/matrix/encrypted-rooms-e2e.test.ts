@@ -221,6 +221,12 @@ describe('Matrix: end-to-end encrypted rooms', () => {
     expect(run.stdout + run.stderr).toMatch(/MATRIX_CRYPTO_SECRET is not the secret it was saved with/);
     expect(run.stdout + run.stderr).not.toContain('a different secret than the one');
     expect(matrix.deviceKeys(botUser.userId)).toEqual(devicesBefore);
+
+    // The refused start left the stored keys as they were: the right secret opens them again.
+    bot = await startBot();
+    expect(bot.output()).toMatch(/end-to-end encryption on: device keys restored from the store/);
+    const command = await say(alice, '!help');
+    expect((await answerTo(alice, command)).isDecryptionFailure()).toBe(false);
   }, 90_000);
 });
 
