@@ -1,5 +1,6 @@
 import type { CliIo } from '../cli.ts';
 import type { Config } from '../config.ts';
+import { terminalSafe } from '../terminal-safe.ts';
 import { createLimiter } from '../ingest/concurrency-limiter.ts';
 import type { BackfillProgress, BackfillReport } from '../ingest/backfill-feed.ts';
 import type { Logger } from '../log.ts';
@@ -129,6 +130,7 @@ function summarise(report: BackfillReport, options: BackfillCommandOptions): str
     case 'interrupted':
       return `${what} — interrupted; run again to continue at page ${report.nextPage}.`;
     case 'error':
-      return `${what} — stopped at ${report.error ?? `page ${report.nextPage}`}; run again to continue there.`;
+      // The error may quote what a server sent: made safe for a terminal.
+      return `${what} — stopped at ${report.error === undefined ? `page ${report.nextPage}` : terminalSafe(report.error)}; run again to continue there.`;
   }
 }
