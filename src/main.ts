@@ -199,7 +199,6 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           store,
           fetcher,
           log,
-          settings: { maxCacheSeconds: config.feedMaxCacheSeconds, backoff: config.backoff },
           exclusive: store.exclusive,
           onArticle: async (article, fed) => void (await processArticle(article, fed)),
           state: store.collection<BackfillState>('backfill'),

@@ -4,7 +4,7 @@ import type { Collection } from '../store/collection.ts';
 import { FetchError } from './http-fetcher.ts';
 import { normaliseItems } from './normalise-items.ts';
 import { FeedParseError, parseFeed } from './parse-feed.ts';
-import { ingestArchiveItems, type PollDeps } from './poll-feeds.ts';
+import { ingestArchiveItems, type ArchiveDeps } from './poll-feeds.ts';
 
 /**
  * Backfill: a feed's archive, page by page, into the incident store as history (see ingestArchiveItems) — so that
@@ -57,7 +57,7 @@ export interface BackfillReport {
   error?: string;
 }
 
-export interface BackfillDeps extends PollDeps {
+export interface BackfillDeps extends ArchiveDeps {
   state: Collection<BackfillState>;
   /** Resolves when the URL's host may be asked again (see createHostPacer). */
   pace: (url: string) => Promise<void>;

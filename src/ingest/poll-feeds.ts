@@ -134,6 +134,12 @@ interface FeedRun {
 
 type Deps = PollDeps & { now: () => Date; articleLocks: KeyedLimiter };
 
+/** What storing and handing over one new item needs (a poll, or a backfill's archive page). */
+type ItemDeps = Pick<Deps, 'store' | 'fetcher' | 'log' | 'now' | 'onArticle' | 'exclusive' | 'articleLocks'>;
+
+/** What ingestArchiveItems needs: a poll's dependencies without the polling schedule. */
+export type ArchiveDeps = Pick<PollDeps, 'store' | 'fetcher' | 'log' | 'now' | 'onArticle' | 'exclusive'>;
+
 /** Only the store can fail outside pollOneFeed's own handling; one feed's trouble never ends the cycle. */
 function storeUnavailable(feed: FeedConfig, error: unknown, log: Logger): FeedRun {
   log.error({ feed: feed.id, err: error }, 'feed state unavailable; feed skipped this cycle');
@@ -328,8 +334,8 @@ export interface ArchiveIngest {
  * Shares the poll's exactly-once path (pending → handed over → done, then seen), so a backfill that runs while the
  * bot polls, or again after a crash, hands each article over once.
  */
-export async function ingestArchiveItems(feed: FeedConfig, items: readonly FeedItem[], deps: PollDeps): Promise<ArchiveIngest> {
-  const full: Deps = { ...deps, now: deps.now ?? (() => new Date()), articleLocks: createKeyedLimiter(1) };
+export async function ingestArchiveItems(feed: FeedConfig, items: readonly FeedItem[], deps: ArchiveDeps): Promise<ArchiveIngest> {
+  const full: ItemDeps = { ...deps, now: deps.now ?? (() => new Date()), articleLocks: createKeyedLimiter(1) };
   const seen = await deps.store.seenItems.getMany(feed.id, items.map((item) => item.id));
   const fresh = items.filter((_, index) => seen[index] === undefined);
   if (fresh.length > 0) await deps.store.seenItems.file(feed.id, fresh.map((item) => item.id), full.now());
@@ -356,13 +362,13 @@ interface NewItem {
   announce: boolean;
 }
 
-function ingestNewItem(candidate: NewItem, deps: Deps): Promise<Article | undefined> {
+function ingestNewItem(candidate: NewItem, deps: ItemDeps): Promise<Article | undefined> {
   const { exclusive } = deps;
   const work = () => ingestUnderLock(candidate, deps);
   return deps.articleLocks.run(candidate.key, exclusive ? () => exclusive(`article.${createHash('sha256').update(candidate.key).digest('hex').slice(0, 32)}`, work) : work);
 }
 
-async function ingestUnderLock(candidate: NewItem, deps: Deps): Promise<Article | undefined> {
+async function ingestUnderLock(candidate: NewItem, deps: ItemDeps): Promise<Article | undefined> {
   const { feed, item, key, hash } = candidate;
   const { store } = deps;
   const existing = await store.articles.get(key);
@@ -380,7 +386,7 @@ async function ingestUnderLock(candidate: NewItem, deps: Deps): Promise<Article 
   return done;
 }
 
-async function buildArticle({ feed, item, key, hash, announce }: NewItem, deps: Deps): Promise<Article> {
+async function buildArticle({ feed, item, key, hash, announce }: NewItem, deps: ItemDeps): Promise<Article> {
   const options = { title: item.title, language: item.language };
   let text = cleanArticleText(item.text, options);
   let textSource: Article['textSource'] = 'feed';
