@@ -18,7 +18,7 @@ import { cardText } from '../../src/platforms/matrix/card-html.ts';
 import { channelContent, replyContent, type NoticeContent } from '../../src/platforms/matrix/message-content.ts';
 import { MENTIONS_AND_MARKUP, NASTY_FEEDS } from '../fixtures/nasty-feeds.ts';
 import { fuzzRuns, hostileIncident, hostileText, rawItem } from './arbitraries.ts';
-import { blockSyntaxLines, unescapedSpecials } from '../support/discord-text.ts';
+import { blockSyntaxLines, embedSize, unescapedSpecials } from '../support/discord-text.ts';
 
 /**
  * Nothing from a feed (or a user) leaks into a card as markup or a mention. Cards are built from hostile
@@ -67,16 +67,6 @@ function withoutOwnMarkdown(description: string): { text: string; hrefs: string[
     return name;
   });
   return { text: `${description.slice(0, sources.index)}${sources[1]}${links}`, hrefs };
-}
-
-function embedSize(embed: APIEmbed): number {
-  return (
-    (embed.title?.length ?? 0) +
-    (embed.description?.length ?? 0) +
-    (embed.footer?.text.length ?? 0) +
-    (embed.author?.name.length ?? 0) +
-    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
-  );
 }
 
 function embedProblems(embed: APIEmbed): string[] {

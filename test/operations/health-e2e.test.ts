@@ -5,6 +5,7 @@ import { DEFAULT_IDS, startDiscordServer, type DiscordStandIn } from '../stand-i
 import { startFeedServer, type FeedServer } from '../stand-ins/feed-server.ts';
 import { createBotFolder, DISCORD_TEST_TOKEN, discordEnv, FAST_SCHEDULE, serveStories } from '../support/bot-fixture.ts';
 import { startCli, type Run, type RunningCli } from '../support/run-cli.ts';
+import { sample } from '../support/prometheus-text.ts';
 
 /**
  * The operations endpoints of a running bot, end to end: `privacy-radar run` with HEALTH_PORT serves /healthz and
@@ -19,12 +20,6 @@ async function freeLoopbackPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** The value of one sample (metric name with its labels as rendered), or undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /** Polls `probe` every 100 ms until it answers something truthy; fails with the last answer after `timeoutMs`. */

@@ -4,12 +4,7 @@ import type { FeedPollReport, PollCycleReport } from '../../src/ingest/poll-feed
 import { silentLogger } from '../../src/log.ts';
 import type { Article } from '../../src/model/item.ts';
 import { createRadarMetrics, type RadarMetricsSources } from '../../src/operations/radar-metrics.ts';
-
-/** The value of one sample line (`name` with its labels, as rendered), or undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+import { sample } from '../support/prometheus-text.ts';
 
 const feed = (feedId: string, outcome: FeedPollReport['outcome'], consecutiveFailures = 0): FeedPollReport => ({
   feedId,

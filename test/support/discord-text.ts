@@ -1,3 +1,4 @@
+import type { APIEmbed } from 'discord.js';
 import type { SentMessage } from '../stand-ins/discord-server.ts';
 
 /** How the Discord tests read what the bot sent: escaping checks, and the text as a reader sees it. */
@@ -35,3 +36,14 @@ export const isAlert = (sent: SentMessage): boolean => /New incident|Neuer Vorfa
 
 /** A digest as the bot sends it, in either language. */
 export const isDigest = (sent: SentMessage): boolean => /Privacy digest|Datenschutz-Übersicht/.test(sent.message.content);
+
+/** What Discord counts against the 6,000 characters a message's embeds may hold together. */
+export function embedSize(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
+  );
+}

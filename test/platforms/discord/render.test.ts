@@ -2,7 +2,6 @@ import {
   ApplicationCommandOptionType,
   MessageFlags,
   type APIApplicationCommandOption,
-  type APIEmbed,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { commandPayloads } from '../../../src/platforms/discord/command-payloads
 import colourData from '../../../src/platforms/discord/data/incident-type-colours.json' with { type: 'json' };
 import { escapeMarkdown, safeUrl, truncate } from '../../../src/platforms/discord/escape-markdown.ts';
 import { channelMessage, replyMessage, type DiscordMessage } from '../../../src/platforms/discord/reply-message.ts';
-import { blockSyntaxLines, plain, unescapedSpecials } from '../../support/discord-text.ts';
+import { blockSyntaxLines, embedSize, plain, unescapedSpecials } from '../../support/discord-text.ts';
 
 /**
  * What the Discord adapter sends, checked without Discord: feed text made inert, Discord's size limits kept
@@ -26,17 +25,6 @@ import { blockSyntaxLines, plain, unescapedSpecials } from '../../support/discor
 /** The text as Discord shows it: escaping backslashes dropped, the zero-width space invisible. */
 function rendered(text: string): string {
   return plain(text).replace(/\u200b/g, '');
-}
-
-/** What Discord counts against the 6,000 characters a message's embeds may hold together. */
-function embedSize(embed: APIEmbed): number {
-  return (
-    (embed.title?.length ?? 0) +
-    (embed.description?.length ?? 0) +
-    (embed.footer?.text.length ?? 0) +
-    (embed.author?.name.length ?? 0) +
-    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
-  );
 }
 
 function customIds(message: DiscordMessage): string[] {
